@@ -1,0 +1,114 @@
+"""The ECCV16 colorization network of Zhang, Isola and Efros, and its variants.
+
+Module names and shapes follow the reference implementation (richzhang/colorization,
+``ECCVGenerator``: ``model1``..``model8`` and ``model_out``), so its state dict loads as is.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import torch
+from torch import nn
+
+from zoo_core.colorizer import Colorizer, ColorizerConfig
+from zoo_core.losses import AB_SCALE
+from zoo_core.quantize import NUM_BINS, ab_bins, annealed_mean
+
+# Encoder blocks 1-7: (out_channels, stride, dilation) per 3x3 conv; each block ends in BatchNorm.
+_ECCV16_BLOCKS = [
+    [(64, 1, 1), (64, 2, 1)],
+    [(128, 1, 1), (128, 2, 1)],
+    [(256, 1, 1), (256, 1, 1), (256, 2, 1)],
+    [(512, 1, 1)] * 3,
+    [(512, 1, 2)] * 3,
+    [(512, 1, 2)] * 3,
+    [(512, 1, 1)] * 3,
+]
+# "Simplified": the same 8 blocks, at most 2 convs each, at most 416 channels (~15.4M params).
+_SIMPLIFIED_BLOCKS = [
+    [(64, 1, 1), (64, 2, 1)],
+    [(128, 1, 1), (128, 2, 1)],
+    [(256, 1, 1), (256, 2, 1)],
+    [(416, 1, 1)] * 2,
+    [(416, 1, 2)] * 2,
+    [(416, 1, 2)] * 2,
+    [(416, 1, 1)] * 2,
+]
+# Block 8: a stride-2 transposed conv to this width, then this many 3x3 convs, then the head.
+_DECODER = {"eccv16": (256, 2), "simplified": (256, 1)}
+_BLOCKS = {"eccv16": _ECCV16_BLOCKS, "simplified": _SIMPLIFIED_BLOCKS}
+
+
+@dataclasses.dataclass
+class ZhangConfig(ColorizerConfig):
+    variant: str = "eccv16"
+    """``eccv16`` (the paper's network) or ``simplified``."""
+    head: str = "classification"
+    """``classification`` over the 313 ab bins, or ``regression`` of ab (the Euclidean baseline)."""
+    width_mult: float = 1.0
+    """Scales every channel count (not the 313 bins): 0.25 trains on a CPU."""
+    temperature: float = 0.38
+    """Default annealed-mean temperature for decoding."""
+
+
+def _width(channels: int, mult: float) -> int:
+    return channels if mult == 1.0 else max(8, int(round(channels * mult / 8)) * 8)
+
+
+class ZhangColorizer(Colorizer):
+    """L (B, 1, H, W) -> logits over 313 bins, or ab, at (H/4, W/4)."""
+
+    config_class = ZhangConfig
+    config: ZhangConfig
+
+    def __init__(self, config: ZhangConfig) -> None:
+        super().__init__(config)
+        if config.variant not in _BLOCKS:
+            raise ValueError(f"unknown variant {config.variant!r}: use one of {sorted(_BLOCKS)}")
+        if config.head not in ("classification", "regression"):
+            raise ValueError(f"unknown head {config.head!r}: use classification or regression")
+        channels = 1
+        for index, block in enumerate(_BLOCKS[config.variant], start=1):
+            layers: list[nn.Module] = []
+            for out, stride, dilation in block:
+                out = _width(out, config.width_mult)
+                layers += [
+                    nn.Conv2d(channels, out, 3, stride=stride, padding=dilation, dilation=dilation),
+                    nn.ReLU(inplace=True),
+                ]
+                channels = out
+            layers.append(nn.BatchNorm2d(channels))
+            setattr(self, f"model{index}", nn.Sequential(*layers))
+
+        width, convs = _DECODER[config.variant]
+        width = _width(width, config.width_mult)
+        layers = [nn.ConvTranspose2d(channels, width, 4, stride=2, padding=1), nn.ReLU(inplace=True)]
+        for _ in range(convs):
+            layers += [nn.Conv2d(width, width, 3, padding=1), nn.ReLU(inplace=True)]
+        head_out = NUM_BINS if self.uses_temperature else 2
+        layers.append(nn.Conv2d(width, head_out, 1))
+        self.model8 = nn.Sequential(*layers)
+
+        if self.uses_temperature:
+            # Upstream's fixed 313 -> 2 projection (bin centers / 110), kept for state-dict
+            # compatibility; decoding uses the annealed mean over the same bins.
+            self.model_out = nn.Conv2d(NUM_BINS, 2, 1, bias=False)
+            with torch.no_grad():
+                self.model_out.weight.copy_((ab_bins() / AB_SCALE).T[:, :, None, None])
+            self.model_out.weight.requires_grad_(False)
+
+    @property
+    def uses_temperature(self) -> bool:
+        return self.config.head == "classification"
+
+    def forward(self, lightness: torch.Tensor) -> torch.Tensor:
+        x = (lightness - 50.0) / 100.0
+        for index in range(1, 9):
+            x = getattr(self, f"model{index}")(x)
+        return x if self.uses_temperature else x * AB_SCALE
+
+    def decode(self, output: torch.Tensor, temperature: float | None = None) -> torch.Tensor:
+        if not self.uses_temperature:
+            return output
+        return annealed_mean(output, self.config.temperature if temperature is None else temperature)

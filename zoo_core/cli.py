@@ -1,0 +1,156 @@
+"""The ``colorzoo`` command line: a thin layer over the Python API."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.markdown import Markdown
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from . import __version__
+from .batch import colorize_files, expand_inputs
+from .devices import DEVICE_CHOICES, pick_device
+from .errors import ColorzooError
+from .plugins import get_zoo
+from .registry import create_model, get_model_spec, list_models
+from .weights import weights_status
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="colorzoo: automatic image colorization, one model zoo, many methods.",
+)
+out = Console()
+err = Console(stderr=True)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def friendly(func: F) -> F:
+    """Turn a ColorzooError into one red line on stderr and exit code 1."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except ColorzooError as exc:
+            err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+            raise typer.Exit(1) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        out.print(f"colorzoo {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version_callback, is_eager=True, help="Print the version.")
+    ] = False,
+) -> None:
+    pass
+
+
+@app.command("list")
+@friendly
+def list_command() -> None:
+    """Installed plugins (with status), their models, parameter counts and weights."""
+    zoo = get_zoo()
+    plugins = Table(title="plugins", title_justify="left")
+    for column in ("plugin", "distribution", "version", "status", "provides"):
+        plugins.add_column(column)
+    for info in sorted(zoo.plugins.values(), key=lambda i: i.name):
+        status = "[green]ok[/green]" if info.error is None else f"[red]broken[/red]: {info.error}"
+        provides = ", ".join(info.models + [f"loss:{n}" for n in info.losses])
+        plugins.add_row(info.name, info.distribution or "-", info.version or "-", status, provides)
+    out.print(plugins)
+
+    models = Table(title="models", title_justify="left")
+    for column in ("model", "plugin", "parameters", "weights", "description"):
+        models.add_column(column, justify="right" if column == "parameters" else "left")
+    for spec in list_models():
+        models.add_row(spec.name, spec.plugin, f"{spec.num_parameters():,}", weights_status(spec), spec.description)
+    out.print(models)
+
+
+@app.command()
+@friendly
+def info(model: Annotated[str, typer.Argument(help="Model name, as `colorzoo list` shows it.")]) -> None:
+    """Show a model's card."""
+    spec = get_model_spec(model)
+    out.print(
+        f"[bold]{spec.name}[/bold] from plugin {spec.plugin}: {spec.num_parameters():,} parameters, "
+        f"loss {spec.default_loss}, weights: {weights_status(spec)}"
+    )
+    if spec.card is not None and Path(spec.card).is_file():
+        out.print(Markdown(Path(spec.card).read_text(encoding="utf-8")))
+    else:
+        out.print("no model card is shipped for this model")
+
+
+@app.command()
+@friendly
+def run(
+    model: Annotated[str, typer.Argument(help="Model name, e.g. zhang-rebal.")],
+    inputs: Annotated[list[str], typer.Argument(help="Image files, directories or glob patterns.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Output directory.")] = Path("."),
+    temperature: Annotated[
+        float | None, typer.Option(help="Annealed-mean temperature (classification models): 0 mode .. 1 mean.")
+    ] = None,
+    device: Annotated[str, typer.Option(help=f"One of {', '.join(DEVICE_CHOICES)}.")] = "auto",
+    batch_size: Annotated[int, typer.Option(min=1, help="Images per forward pass.")] = 1,
+    weights: Annotated[
+        Path | None, typer.Option(help="Weights directory (config.json + model.safetensors) or .safetensors file.")
+    ] = None,
+    overwrite: Annotated[bool, typer.Option(help="Replace existing outputs (never inputs).")] = False,
+) -> None:
+    """Colorize images; outputs are <stem>_<model>.png in the output directory."""
+    if temperature is not None and temperature < 0:
+        raise ColorzooError(f"--temperature must be >= 0, got {temperature}")
+    torch_device = pick_device(device)
+    colorizer = create_model(model, weights=weights, pretrained=True, device=torch_device)
+    if temperature is not None and not colorizer.uses_temperature:
+        err.print(f"[yellow]note:[/yellow] --temperature has no effect on {model} (a regression model)")
+    files, failures = expand_inputs(inputs)
+    with _progress() as progress:
+        task = progress.add_task(f"{model} on {torch_device.type}", total=len(files))
+        report = colorize_files(
+            colorizer,
+            files,
+            output,
+            temperature=temperature,
+            batch_size=batch_size,
+            overwrite=overwrite,
+            device=torch_device,
+            on_done=lambda _: progress.advance(task),
+        )
+    report.failures[:0] = failures
+    for failure in report.failures:
+        err.print(f"[red]failed:[/red] {failure.reason}", highlight=False, soft_wrap=True)
+    out.print(f"{len(report.written)} written to {output}, {len(report.failures)} failed")
+    if report.failures or not report.written:
+        raise typer.Exit(1)
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+    )
+
+
+def main() -> None:
+    app()

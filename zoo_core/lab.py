@@ -1,0 +1,52 @@
+"""sRGB <-> CIE Lab (D65) on torch tensors.
+
+Colorizers see the world in Lab: they get the lightness L (0..100) and predict the two
+color channels ab (roughly -110..110). The conversions come from kornia, which agrees with
+scikit-image's ``rgb2lab``/``lab2rgb`` to well within 0.05 Lab units over all 8-bit colors
+(tests/test_lab.py checks it). Tensors are ``(..., 3, H, W)``, batched, on any device.
+"""
+
+from __future__ import annotations
+
+import kornia.color
+import torch
+
+__all__ = ["rgb_to_lab", "lab_to_rgb", "rgb_to_lightness", "join_lab"]
+
+
+def rgb_to_lab(rgb: torch.Tensor) -> torch.Tensor:
+    """sRGB in [0, 1], shape (..., 3, H, W) -> Lab with L in [0, 100]."""
+    return kornia.color.rgb_to_lab(rgb)
+
+
+def lab_to_rgb(lab: torch.Tensor, clip: bool = True) -> torch.Tensor:
+    """Lab (..., 3, H, W) -> sRGB in [0, 1] (clipped unless ``clip=False``)."""
+    return kornia.color.lab_to_rgb(lab, clip=clip)
+
+
+def rgb_to_lightness(rgb: torch.Tensor) -> torch.Tensor:
+    """The L channel alone, (..., 1, H, W): a third of the work of a full conversion.
+
+    Used on full-resolution photos, where only L is kept (the color comes from the model).
+    """
+    # sRGB companding, then Y (D65, Y_n = 1), then CIE f(Y): the same formulas kornia uses.
+    lin = torch.where(rgb > 0.04045, ((rgb + 0.055) / 1.055).pow(2.4), rgb / 12.92)
+    y = 0.212671 * lin[..., 0:1, :, :] + 0.715160 * lin[..., 1:2, :, :] + 0.072169 * lin[..., 2:3, :, :]
+    eps = 0.008856
+    f = torch.where(y > eps, y.clamp_min(eps).pow(1.0 / 3.0), 7.787 * y + 4.0 / 29.0)
+    return 116.0 * f - 16.0
+
+
+def join_lab(lightness: torch.Tensor, ab: torch.Tensor, rows_per_chunk: int = 512) -> torch.Tensor:
+    """Join L (1, H, W) and ab (2, H, W) into an sRGB uint8 image (3, H, W).
+
+    Works in horizontal strips so that a 12-megapixel photo needs a few hundred MB, not GBs.
+    """
+    _, height, width = lightness.shape
+    out = torch.empty((3, height, width), dtype=torch.uint8, device=lightness.device)
+    for top in range(0, height, rows_per_chunk):
+        rows = slice(top, top + rows_per_chunk)
+        lab = torch.cat([lightness[:, rows], ab[:, rows].to(lightness.dtype)], dim=0)
+        rgb = lab_to_rgb(lab)
+        out[:, rows] = (rgb * 255.0).round_().clamp_(0, 255).to(torch.uint8)
+    return out

@@ -1,0 +1,70 @@
+"""The ``Loss`` interface: a named callable over a model's raw output and a training batch.
+
+A batch is a dict with ``"L"`` (B, 1, H, W) and ``"ab"`` (B, 2, H, W), both in Lab units at
+the crop resolution. Losses are ``nn.Module`` so that their buffers (class-rebalancing
+weights, say) follow the model to its device. Plugins register them by name with
+``LossSpec``; ``colorzoo train --loss NAME`` picks one.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+#: ab values are divided by this for regression losses, as in the ECCV16 code (ab * 110).
+AB_SCALE = 110.0
+
+Batch = dict[str, torch.Tensor]
+
+
+class Loss(nn.Module):
+    """``loss(output, batch) -> scalar tensor``."""
+
+    name: ClassVar[str] = ""
+
+    def forward(self, output: torch.Tensor, batch: Batch) -> torch.Tensor:  # pragma: no cover
+        raise NotImplementedError
+
+
+@dataclasses.dataclass(frozen=True)
+class LossSpec:
+    """A loss as a plugin registers it: a name and a factory taking keyword options."""
+
+    name: str
+    factory: Callable[..., Loss]
+    description: str = ""
+    plugin: str = ""
+
+    def build(self, **options: Any) -> Loss:
+        return self.factory(**options)
+
+
+def target_ab(output: torch.Tensor, batch: Batch) -> torch.Tensor:
+    """Ground-truth ab resampled to the spatial size of the model's output."""
+    ab = batch["ab"]
+    if ab.shape[-2:] != output.shape[-2:]:
+        ab = F.interpolate(ab, size=output.shape[-2:], mode="area")
+    return ab
+
+
+class MSELoss(Loss):
+    """Mean squared error on ab (scaled by 1/110): the Euclidean loss, which desaturates."""
+
+    name = "mse"
+
+    def forward(self, output: torch.Tensor, batch: Batch) -> torch.Tensor:
+        return F.mse_loss(output / AB_SCALE, target_ab(output, batch) / AB_SCALE)
+
+
+class L1Loss(Loss):
+    """Mean absolute error on ab (scaled by 1/110)."""
+
+    name = "l1"
+
+    def forward(self, output: torch.Tensor, batch: Batch) -> torch.Tensor:
+        return F.l1_loss(output / AB_SCALE, target_ab(output, batch) / AB_SCALE)
