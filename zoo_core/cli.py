@@ -93,7 +93,7 @@ def info(model: Annotated[str, typer.Argument(help="Model name, as `colorzoo lis
         f"loss {spec.default_loss}, weights: {weights_status(spec)}"
     )
     if spec.card is not None and Path(spec.card).is_file():
-        out.print(Markdown(Path(spec.card).read_text(encoding="utf-8")))
+        out.print(Markdown(_strip_front_matter(Path(spec.card).read_text(encoding="utf-8"))))
     else:
         out.print("no model card is shipped for this model")
 
@@ -137,9 +137,18 @@ def run(
     report.failures[:0] = failures
     for failure in report.failures:
         err.print(f"[red]failed:[/red] {failure.reason}", highlight=False, soft_wrap=True)
-    out.print(f"{len(report.written)} written to {output}, {len(report.failures)} failed")
+    out.print(f"{len(report.written)} written to {output}, {len(report.failures)} failed", soft_wrap=True)
     if report.failures or not report.written:
         raise typer.Exit(1)
+
+
+def _strip_front_matter(card: str) -> str:
+    """Hugging Face cards open with YAML metadata between --- lines: not for reading."""
+    if card.startswith("---\n"):
+        end = card.find("\n---\n", 4)
+        if end != -1:
+            return card[end + 5 :]
+    return card
 
 
 def _progress() -> Progress:

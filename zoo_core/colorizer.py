@@ -95,9 +95,7 @@ class Colorizer(nn.Module):
         return directory
 
     @classmethod
-    def from_pretrained(
-        cls, path: str | os.PathLike[str], device: str | torch.device = "cpu"
-    ) -> Colorizer:
+    def from_pretrained(cls, path: str | os.PathLike[str], device: str | torch.device = "cpu") -> Colorizer:
         """Load a directory (or a lone ``.safetensors`` file) written by ``save_pretrained``.
 
         Called on ``Colorizer`` itself, the class comes from the registry by the config's
@@ -164,4 +162,3 @@ def load_weights(model: nn.Module, weights_file: str | os.PathLike[str]) -> None
             parts.append(f"shape of {k} is {tuple(state[k].shape)}, expected {tuple(expected[k].shape)}")
         raise WeightsError(f"{weights_file}: weights do not fit the model ({'; '.join(parts)})")
     model.load_state_dict(state, strict=True)
-

@@ -11,7 +11,7 @@ from __future__ import annotations
 import kornia.color
 import torch
 
-__all__ = ["rgb_to_lab", "lab_to_rgb", "rgb_to_lightness", "join_lab"]
+__all__ = ["fit_to_gamut", "join_lab", "lab_to_rgb", "rgb_to_lab", "rgb_to_lightness"]
 
 
 def rgb_to_lab(rgb: torch.Tensor) -> torch.Tensor:
@@ -37,16 +37,38 @@ def rgb_to_lightness(rgb: torch.Tensor) -> torch.Tensor:
     return 116.0 * f - 16.0
 
 
+def fit_to_gamut(lightness: torch.Tensor, ab: torch.Tensor, steps: int = 8) -> torch.Tensor:
+    """Shrink the chroma of out-of-gamut colors until they fit sRGB; L and hue are kept.
+
+    Clipping RGB instead would shift the lightness (by several L units on dark or bright
+    pixels) and the hue. ``lightness`` (1, N) and ``ab`` (2, N); returns sRGB (3, N) in [0, 1].
+    Bisection on the chroma scale: gray (scale 0) is always in gamut.
+    """
+    low = torch.zeros_like(lightness)
+    high = torch.ones_like(lightness)
+    for _ in range(steps):
+        mid = (low + high) / 2
+        rgb = lab_to_rgb(torch.cat([lightness, ab * mid])[..., None], clip=False)[..., 0]
+        inside = ((rgb >= -1e-3) & (rgb <= 1 + 1e-3)).all(dim=0, keepdim=True)
+        low = torch.where(inside, mid, low)
+        high = torch.where(inside, high, mid)
+    return lab_to_rgb(torch.cat([lightness, ab * low])[..., None])[..., 0]
+
+
 def join_lab(lightness: torch.Tensor, ab: torch.Tensor, rows_per_chunk: int = 512) -> torch.Tensor:
     """Join L (1, H, W) and ab (2, H, W) into an sRGB uint8 image (3, H, W).
 
-    Works in horizontal strips so that a 12-megapixel photo needs a few hundred MB, not GBs.
+    Out-of-gamut colors lose chroma, not lightness (``fit_to_gamut``), so the output keeps the
+    input's L. Works in horizontal strips: a 12-megapixel photo needs a few hundred MB.
     """
     _, height, width = lightness.shape
     out = torch.empty((3, height, width), dtype=torch.uint8, device=lightness.device)
     for top in range(0, height, rows_per_chunk):
         rows = slice(top, top + rows_per_chunk)
-        lab = torch.cat([lightness[:, rows], ab[:, rows].to(lightness.dtype)], dim=0)
-        rgb = lab_to_rgb(lab)
+        strip_l, strip_ab = lightness[:, rows], ab[:, rows].to(lightness.dtype)
+        rgb = lab_to_rgb(torch.cat([strip_l, strip_ab]), clip=False)
+        outside = ((rgb < -1e-3) | (rgb > 1 + 1e-3)).any(dim=0)
+        if outside.any():
+            rgb[:, outside] = fit_to_gamut(strip_l[:, outside], strip_ab[:, outside])
         out[:, rows] = (rgb * 255.0).round_().clamp_(0, 255).to(torch.uint8)
     return out

@@ -15,13 +15,13 @@ __all__ = [
     "GRID_STEP",
     "NUM_BINS",
     "ab_bins",
-    "soft_encode",
-    "one_hot_encode",
-    "nearest_bin",
     "ab_histogram",
-    "smooth_prior",
-    "rebalance_weights",
     "annealed_mean",
+    "nearest_bin",
+    "one_hot_encode",
+    "rebalance_weights",
+    "smooth_prior",
+    "soft_encode",
 ]
 
 GRID_STEP = 10
@@ -98,9 +98,7 @@ def smooth_prior(prior: torch.Tensor, sigma: float = 5.0) -> torch.Tensor:
     return smoothed / smoothed.sum()
 
 
-def rebalance_weights(
-    prior: torch.Tensor, lam: float = 0.5, sigma: float | None = 5.0
-) -> torch.Tensor:
+def rebalance_weights(prior: torch.Tensor, lam: float = 0.5, sigma: float | None = 5.0) -> torch.Tensor:
     """Class-rebalancing weights w ~ ((1 - lam) p + lam / Q)^-1 with E_p[w] = 1.
 
     ``prior`` is the empirical distribution (or counts) over the 313 bins; it is smoothed

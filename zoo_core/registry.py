@@ -72,7 +72,7 @@ def create_model(
     name: str,
     pretrained: bool = False,
     weights: str | os.PathLike[str] | None = None,
-    device: str | torch.device = "cpu",
+    device: str | torch.device | None = None,
     **overrides: Any,
 ) -> Colorizer:
     """Build a registered model: untrained, or with weights (``pretrained`` or ``weights``).
@@ -82,12 +82,13 @@ def create_model(
     """
     spec = get_model_spec(name)
     if not pretrained and weights is None:
-        return spec.build(**overrides).to(device)
+        model = spec.build(**overrides)
+        return model if device is None else model.to(device)
     from .weights import load_pretrained
 
     if overrides:
         raise TypeError("config overrides only apply to untrained models; weights carry their config")
-    return load_pretrained(spec, weights, device=device)
+    return load_pretrained(spec, weights, device=device or "cpu")
 
 
 def get_loss_spec(name: str) -> LossSpec:

@@ -53,7 +53,7 @@ class ZhangConfig(ColorizerConfig):
 
 
 def _width(channels: int, mult: float) -> int:
-    return channels if mult == 1.0 else max(8, int(round(channels * mult / 8)) * 8)
+    return channels if mult == 1.0 else max(8, round(channels * mult / 8) * 8)
 
 
 class ZhangColorizer(Colorizer):

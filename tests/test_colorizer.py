@@ -1,0 +1,74 @@
+import json
+
+import pytest
+import torch
+from safetensors.torch import save_file
+
+from zoo_core import Colorizer, NoWeightsError, WeightsError, create_model
+from zoo_core.colorizer import CONFIG_NAME, WEIGHTS_NAME
+
+
+def test_save_and_load_round_trip(tmp_path):
+    torch.manual_seed(1)
+    model = create_model("zhang-rebal", width_mult=0.125).eval()
+    model.save_pretrained(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [CONFIG_NAME, WEIGHTS_NAME]
+    config = json.loads((tmp_path / CONFIG_NAME).read_text())
+    assert config["model"] == "zhang-rebal" and config["width_mult"] == 0.125
+    loaded = Colorizer.from_pretrained(tmp_path)  # class picked by the registry
+    assert type(loaded) is type(model)
+    x = torch.rand(1, 1, 32, 32) * 100
+    assert torch.equal(model.predict_ab(x), loaded.predict_ab(x))
+
+
+def test_fp16_weights_load_into_float32(tmp_path):
+    model = create_model("zhang-euclidean", width_mult=0.125).eval()
+    model.save_pretrained(tmp_path, dtype=torch.float16)
+    loaded = create_model("zhang-euclidean", weights=tmp_path)
+    assert loaded.model1[0].weight.dtype == torch.float32
+    x = torch.rand(1, 1, 32, 32) * 100
+    assert torch.allclose(model.predict_ab(x), loaded.predict_ab(x), atol=0.5)
+
+
+def test_a_lone_safetensors_file_carries_its_config(tmp_path):
+    create_model("zhang-unbal", width_mult=0.125).save_pretrained(tmp_path / "d")
+    lone = tmp_path / "lone.safetensors"
+    (tmp_path / "d" / WEIGHTS_NAME).rename(lone)
+    loaded = create_model("zhang-unbal", weights=lone)
+    assert loaded.config.width_mult == 0.125
+
+
+def test_pickles_are_never_loaded(tmp_path):
+    model = create_model("zhang-unbal", width_mult=0.125)
+    path = tmp_path / "model.pth"
+    torch.save(model.state_dict(), path)
+    with pytest.raises(WeightsError, match=r"only \.safetensors"):
+        create_model("zhang-unbal", weights=path)
+
+
+def test_weights_for_another_model_are_refused(weights_dir):
+    with pytest.raises(WeightsError, match="for 'zhang-rebal', not 'zhang-unbal'"):
+        create_model("zhang-unbal", weights=weights_dir)
+
+
+def test_weights_that_do_not_fit_name_the_tensor(tmp_path):
+    model = create_model("zhang-rebal", width_mult=0.125)
+    model.save_pretrained(tmp_path)
+    state = {k: v.contiguous() for k, v in model.state_dict().items()}
+    state["model1.0.weight"] = torch.zeros(3, 1, 3, 3)
+    del state["model2.0.bias"]
+    save_file(state, tmp_path / WEIGHTS_NAME)
+    with pytest.raises(WeightsError, match=r"missing \['model2.0.bias'\].*model1.0.weight is \(3, 1, 3, 3\)"):
+        create_model("zhang-rebal", weights=tmp_path)
+
+
+def test_garbage_weights_file_is_a_clear_error(tmp_path):
+    create_model("zhang-rebal", width_mult=0.125).save_pretrained(tmp_path)
+    (tmp_path / WEIGHTS_NAME).write_bytes(b"not safetensors at all")
+    with pytest.raises(WeightsError, match="not a readable safetensors file"):
+        create_model("zhang-rebal", weights=tmp_path)
+
+
+def test_no_weights_refuses_with_what_to_do():
+    with pytest.raises(NoWeightsError, match=r"no weights for zhang-rebal: .*--weights"):
+        create_model("zhang-rebal", pretrained=True)

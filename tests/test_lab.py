@@ -1,0 +1,42 @@
+import numpy as np
+import torch
+from skimage.color import lab2rgb
+
+from zoo_core.lab import join_lab, lab_to_rgb, rgb_to_lab, rgb_to_lightness
+
+
+def _to_tensor(image: np.ndarray) -> torch.Tensor:
+    return torch.from_numpy(image.astype(np.float32)).permute(2, 0, 1)
+
+
+def test_rgb_to_lab_matches_scikit_image_on_every_8bit_color(all_colors, all_colors_lab):
+    ours = rgb_to_lab(_to_tensor(all_colors)).permute(1, 2, 0).double().numpy()
+    assert np.abs(ours - all_colors_lab).max() < 0.05
+
+
+def test_lightness_fast_path_matches_full_conversion(all_colors, all_colors_lab):
+    lightness = rgb_to_lightness(_to_tensor(all_colors))[0].double().numpy()
+    assert np.abs(lightness - all_colors_lab[..., 0]).max() < 0.05
+
+
+def test_lab_to_rgb_matches_scikit_image(all_colors_lab):
+    sample = all_colors_lab[::16, ::16]
+    ours = lab_to_rgb(_to_tensor(sample)).permute(1, 2, 0).double().numpy()
+    assert np.abs(ours - lab2rgb(sample)).max() * 255 < 0.05 * 2.55 + 0.01
+
+
+def test_conversions_are_batched_and_invert():
+    rgb = torch.rand(4, 3, 8, 9)
+    lab = rgb_to_lab(rgb)
+    assert lab.shape == rgb.shape
+    assert torch.allclose(lab_to_rgb(lab), rgb, atol=1e-4)
+
+
+def test_join_lab_in_strips_equals_one_piece():
+    rgb = torch.rand(3, 37, 23)
+    lab = rgb_to_lab(rgb)
+    whole = join_lab(lab[:1], lab[1:], rows_per_chunk=1000)
+    strips = join_lab(lab[:1], lab[1:], rows_per_chunk=5)
+    assert whole.dtype == torch.uint8
+    assert torch.equal(whole, strips)
+    assert (whole.float() - rgb * 255).abs().max() <= 0.51
