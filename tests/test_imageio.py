@@ -51,7 +51,7 @@ def test_sixteen_bit_png_keeps_its_precision(tmp_path):
     Image.fromarray(ramp).save(path)
     photo = load_image(path)
     assert photo.mode.startswith("I")
-    assert photo.rgb.shape == (8, 256, 3)
+    assert photo.rgb.shape == (8, 256, 1)  # gray stays one channel
     assert np.allclose(photo.rgb[..., 0], ramp / 65535.0, atol=1e-6)
     assert len(np.unique(photo.rgb[..., 0])) > 256  # finer than 8 bits
 
@@ -78,7 +78,7 @@ def test_other_modes(tmp_path, mode):
     path = tmp_path / f"img_{mode}.png"
     Image.new("RGB", (9, 7), (200, 100, 50)).convert(mode).save(path)
     photo = load_image(path)
-    assert photo.rgb.shape == (7, 9, 3) and photo.rgb.dtype == np.float32
+    assert photo.rgb.shape == (7, 9, 1 if mode in ("L", "1") else 3) and photo.rgb.dtype == np.float32
     assert (photo.alpha is not None) == (mode == "LA")
 
 

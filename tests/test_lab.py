@@ -40,3 +40,8 @@ def test_join_lab_in_strips_equals_one_piece():
     assert whole.dtype == torch.uint8
     assert torch.equal(whole, strips)
     assert (whole.float() - rgb * 255).abs().max() <= 0.51
+
+
+def test_lightness_of_gray_from_one_channel_equals_three():
+    gray = torch.rand(2, 1, 16, 16)
+    assert torch.allclose(rgb_to_lightness(gray), rgb_to_lightness(gray.expand(2, 3, 16, 16)), atol=1e-4)

@@ -23,7 +23,10 @@ MAX_PIXELS = Image.MAX_IMAGE_PIXELS or 89_478_485
 
 @dataclasses.dataclass
 class Photo:
-    """An image ready to colorize: sRGB float32 (H, W, 3) in [0, 1] and an optional alpha."""
+    """An image ready to colorize: sRGB float32 in [0, 1] and an optional alpha.
+
+    ``rgb`` is (H, W, 3), or (H, W, 1) for a gray image (a third of the memory and work).
+    """
 
     path: Path | None
     rgb: np.ndarray
@@ -86,8 +89,9 @@ def from_pil(img: Image.Image, path: Path | None = None) -> Photo:
     if mode.startswith("I") or mode == "F":
         values = np.asarray(img, dtype=np.float32)
         scale = 65535.0 if mode.startswith("I;16") or values.max(initial=0) > 255 else 255.0
-        gray = np.clip(values / scale, 0.0, 1.0)
-        rgb = np.repeat(gray[..., None], 3, axis=2)
+        rgb = np.clip(values / scale, 0.0, 1.0)[..., None]
+    elif img.mode in ("L", "1"):
+        rgb = np.asarray(img.convert("L"), dtype=np.float32)[..., None] / 255.0
     else:
         rgb = np.asarray(img.convert("RGB"), dtype=np.float32) / 255.0
     return Photo(path, np.ascontiguousarray(rgb), alpha, mode)

@@ -25,13 +25,19 @@ def lab_to_rgb(lab: torch.Tensor, clip: bool = True) -> torch.Tensor:
 
 
 def rgb_to_lightness(rgb: torch.Tensor) -> torch.Tensor:
-    """The L channel alone, (..., 1, H, W): a third of the work of a full conversion.
+    """The L channel alone, (..., 1, H, W), from sRGB (..., 3, H, W) or gray (..., 1, H, W).
 
-    Used on full-resolution photos, where only L is kept (the color comes from the model).
+    A third of the work of a full conversion (a ninth for gray input): used on
+    full-resolution photos, where only L is kept (the color comes from the model).
     """
     # sRGB companding, then Y (D65, Y_n = 1), then CIE f(Y): the same formulas kornia uses.
+    # For gray, R = G = B and the Y weights sum to 1, so Y is the linearized gray itself.
     lin = torch.where(rgb > 0.04045, ((rgb + 0.055) / 1.055).pow(2.4), rgb / 12.92)
-    y = 0.212671 * lin[..., 0:1, :, :] + 0.715160 * lin[..., 1:2, :, :] + 0.072169 * lin[..., 2:3, :, :]
+    if rgb.shape[-3] == 1:
+        y = lin
+    else:
+        y = 0.212671 * lin[..., 0:1, :, :] + 0.715160 * lin[..., 1:2, :, :] + 0.072169 * lin[..., 2:3, :, :]
+    del lin
     eps = 0.008856
     f = torch.where(y > eps, y.clamp_min(eps).pow(1.0 / 3.0), 7.787 * y + 4.0 / 29.0)
     return 116.0 * f - 16.0
