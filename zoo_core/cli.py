@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -142,6 +143,93 @@ def run(
         raise typer.Exit(1)
 
 
+@app.command()
+@friendly
+def train(
+    model: Annotated[str, typer.Argument(help="Model to train, e.g. zhang-rebal.")],
+    data: Annotated[Path, typer.Option(help="Folder tree of color photos.")],
+    out_dir: Annotated[Path | None, typer.Option("--out", help="Output model directory (default runs/MODEL).")] = None,
+    val: Annotated[Path | None, typer.Option(help="Validation folder (default: --val-fraction of --data).")] = None,
+    val_fraction: Annotated[float, typer.Option(help="Share of --data held out for validation.")] = 0.05,
+    steps: Annotated[int | None, typer.Option(min=1, help="Optimization steps (default: one epoch).")] = None,
+    epochs: Annotated[int | None, typer.Option(min=1, help="Epochs, instead of --steps.")] = None,
+    batch_size: Annotated[int, typer.Option(min=1, help="Images per step and process.")] = 16,
+    crop: Annotated[int, typer.Option(min=16, help="Training crop size.")] = 176,
+    lr: Annotated[float, typer.Option(help="Peak learning rate (Adam, cosine decay).")] = 3e-4,
+    loss: Annotated[str | None, typer.Option(help="Loss name (default: the model's own).")] = None,
+    prior: Annotated[
+        Path | None, typer.Option(help="Color prior for rebalancing (`colorzoo priors`); default: the training data's.")
+    ] = None,
+    init: Annotated[str | None, typer.Option(help="Fine-tune from these weights: a directory or a model name.")] = None,
+    width_mult: Annotated[float | None, typer.Option(help="Channel width multiplier for a new model.")] = None,
+    resume: Annotated[bool, typer.Option(help="Continue the run in --out from its last checkpoint.")] = False,
+    device: Annotated[str, typer.Option(help=f"One of {', '.join(DEVICE_CHOICES)}.")] = "auto",
+    amp: Annotated[bool, typer.Option(help="Mixed precision (bfloat16).")] = False,
+    seed: Annotated[int, typer.Option(help="Seed for initialization, data order and augmentation.")] = 0,
+    workers: Annotated[int, typer.Option(min=0, help="Data-loading processes.")] = 2,
+    eval_every: Annotated[int, typer.Option(min=1, help="Validate (and write a picture grid) every N steps.")] = 500,
+    checkpoint_every: Annotated[int, typer.Option(min=1, help="Checkpoint every N steps.")] = 500,
+    log_every: Annotated[int, typer.Option(min=1, help="Log every N steps.")] = 10,
+) -> None:
+    """Train or fine-tune a model; the output directory works with run/eval/publish."""
+    from .trainer import TrainConfig
+    from .trainer import train as run_training
+
+    cfg = TrainConfig(
+        model=model, data=data, out=out_dir or Path("runs") / model, val=val, val_fraction=val_fraction, steps=steps,
+        epochs=epochs, batch_size=batch_size, crop=crop, lr=lr, loss=loss, prior=prior, init=init,
+        width_mult=width_mult, resume=resume, device=device, amp=amp, seed=seed, workers=workers,
+        eval_every=eval_every, checkpoint_every=checkpoint_every, log_every=log_every,
+    )  # fmt: skip
+    with _progress(extra="{task.fields[status]}") as progress:
+        task = progress.add_task(f"train {model}", total=None, status="")
+
+        def on_step(step: int, total: int, metrics: dict[str, float]) -> None:
+            status = f"loss {metrics.get('loss', float('nan')):.4f}  {metrics.get('images_per_s', 0):.1f} img/s"
+            progress.update(task, completed=step, total=total, status=status)
+
+        result = run_training(cfg, progress=on_step)
+    if result.skipped["unreadable"] or result.skipped["gray"]:
+        err.print(f"skipped {result.skipped['unreadable']} unreadable and {result.skipped['gray']} grayscale images")
+    val_text = f", val loss {result.val_loss:.4f}" if result.val_loss is not None else ""
+    out.print(
+        f"trained {model} for {result.steps} steps: loss {result.final_loss:.4f}{val_text}, "
+        f"{result.images_per_s:.1f} images/s; model in {result.out}",
+        soft_wrap=True,
+    )
+
+
+@app.command()
+@friendly
+def priors(
+    data: Annotated[Path, typer.Option(help="Folder tree of color photos.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="JSON file to write.")],
+    size: Annotated[int, typer.Option(help="Images are downscaled to at most this size first.")] = 128,
+) -> None:
+    """The empirical distribution of the data's colors over the 313 ab bins (for rebalancing)."""
+    from .data import find_images
+    from .priors import compute_prior, save_prior
+
+    try:
+        files = find_images(data)
+    except FileNotFoundError as exc:
+        raise ColorzooError(str(exc)) from None
+    if not files:
+        raise ColorzooError(f"{data}: no image files")
+    with _progress() as progress:
+        task = progress.add_task("priors", total=len(files))
+        counts, tally = compute_prior(files, size=size, on_file=lambda _: progress.advance(task))
+    if tally["images"] == 0:
+        raise ColorzooError(f"{data}: no readable color images among {len(files)} files")
+    save_prior(output, counts, tally)
+    used = int((counts > 0).sum())
+    out.print(
+        f"{tally['images']} color images ({tally['gray']} gray and {tally['unreadable']} unreadable skipped), "
+        f"{int(counts.sum()):,} pixels, {used} of 313 bins used: {output}",
+        soft_wrap=True,
+    )
+
+
 def _strip_front_matter(card: str) -> str:
     """Hugging Face cards open with YAML metadata between --- lines: not for reading."""
     if card.startswith("---\n"):
@@ -151,15 +239,13 @@ def _strip_front_matter(card: str) -> str:
     return card
 
 
-def _progress() -> Progress:
-    return Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-    )
+def _progress(extra: str | None = None) -> Progress:
+    columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()]
+    if extra:
+        columns.append(TextColumn(extra))
+    return Progress(*columns, console=err)
 
 
 def main() -> None:
+    warnings.formatwarning = lambda message, category, *args, **kwargs: f"warning: {message}\n"
     app()

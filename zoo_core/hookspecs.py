@@ -20,3 +20,13 @@ def register_colorizers(register):  # type: ignore[no-untyped-def]
 @hookspec
 def register_losses(register):  # type: ignore[no-untyped-def]
     """Call ``register(LossSpec(...))`` once for each loss the plugin provides."""
+
+
+@hookspec(firstresult=True)
+def training_step(spec, model, loss, lr, total_steps, autocast):  # type: ignore[no-untyped-def]
+    """Return a ``TrainingStep`` for this model, or None to use the default one.
+
+    For models whose training is more than one loss and one optimizer: a GAN's two
+    optimizers, alternating updates, a generator-only warm-up. The core still owns the loop,
+    devices, AMP, logging, evaluation and checkpoints.
+    """

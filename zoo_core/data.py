@@ -1,0 +1,140 @@
+"""Training data: any folder tree of color photos, cropped and flipped reproducibly.
+
+Each sample's augmentation is drawn from its own generator, seeded by (seed, epoch, index),
+so a run gives the same batches whatever the number of workers, and a resumed run gives the
+batches the interrupted one would have seen. Unreadable files are skipped with a warning;
+grayscale photos are skipped because they teach no color. Lab conversion happens later, in
+batch, on the training device (``to_lab_batch``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+
+from .batch import IMAGE_SUFFIXES
+from .lab import rgb_to_lab
+
+SKIP_UNREADABLE = "unreadable"
+SKIP_GRAY = "gray"
+
+
+def find_images(root: str | os.PathLike[str]) -> list[Path]:
+    """Image files under ``root`` (recursively), sorted for reproducibility."""
+    root = Path(root)
+    if not root.is_dir():
+        raise FileNotFoundError(f"{root}: not a directory")
+    return sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+
+
+def split_files(files: Sequence[Path], val_fraction: float, seed: int = 0) -> tuple[list[Path], list[Path]]:
+    """Deterministic train/val split by a hash of each file name (stable when files are added)."""
+    if not 0 <= val_fraction < 1:
+        raise ValueError(f"val fraction must be in [0, 1), got {val_fraction}")
+
+    def score(path: Path) -> float:
+        digest = hashlib.sha256(f"{seed}:{path.name}".encode()).digest()
+        return int.from_bytes(digest[:8], "big") / 2**64
+
+    val = [p for p in files if score(p) < val_fraction]
+    train = [p for p in files if score(p) >= val_fraction]
+    return train, val
+
+
+def is_gray(image: Image.Image) -> bool:
+    """True for gray modes, and for RGB photos whose channels (almost) agree."""
+    if image.mode in ("L", "LA", "1", "I", "I;16", "F"):
+        return True
+    small = np.asarray(image.convert("RGB").resize((64, 64)), dtype=np.int16)
+    return int(np.abs(small - small.mean(axis=2, keepdims=True)).max()) <= 3
+
+
+class ColorImageDataset(torch.utils.data.Dataset):
+    """Square uint8 RGB crops (3, crop, crop); a skipped file yields its path and the reason."""
+
+    def __init__(self, files: Sequence[Path], crop: int = 176, train: bool = True, seed: int = 0) -> None:
+        self.files = list(files)
+        self.crop = crop
+        self.train = train
+        self.seed = seed
+        self.epoch = 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def __len__(self) -> int:
+        return len(self.files)
+
+    def __getitem__(self, index: int) -> torch.Tensor | tuple[str, str]:
+        path = self.files[index]
+        try:
+            with Image.open(path) as image:
+                image.load()
+                if is_gray(image):
+                    return (str(path), SKIP_GRAY)
+                image = image.convert("RGB")
+        except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+            return (str(path), SKIP_UNREADABLE)
+        if self.train:
+            gen = torch.Generator().manual_seed(hash((self.seed, self.epoch, index)) & 0x7FFF_FFFF_FFFF)
+            image = random_resized_crop(image, self.crop, gen)
+            if torch.rand((), generator=gen) < 0.5:
+                image = image.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+        else:
+            image = center_crop(image, self.crop)
+        return torch.from_numpy(np.asarray(image, dtype=np.uint8).copy()).permute(2, 0, 1)
+
+
+def random_resized_crop(
+    image: Image.Image, size: int, gen: torch.Generator, scale: tuple[float, float] = (0.25, 1.0)
+) -> Image.Image:
+    """A crop of random area and aspect ratio (3/4 .. 4/3), resized to ``size`` squared."""
+    width, height = image.size
+    area = width * height
+    for _ in range(10):
+        target = area * float(torch.empty(()).uniform_(*scale, generator=gen))
+        ratio = math.exp(float(torch.empty(()).uniform_(math.log(3 / 4), math.log(4 / 3), generator=gen)))
+        w = round(math.sqrt(target * ratio))
+        h = round(math.sqrt(target / ratio))
+        if 0 < w <= width and 0 < h <= height:
+            left = int(torch.randint(0, width - w + 1, (), generator=gen))
+            top = int(torch.randint(0, height - h + 1, (), generator=gen))
+            return image.resize((size, size), Image.Resampling.BILINEAR, box=(left, top, left + w, top + h))
+    return center_crop(image, size)
+
+
+def center_crop(image: Image.Image, size: int) -> Image.Image:
+    width, height = image.size
+    side = min(width, height)
+    box = ((width - side) // 2, (height - side) // 2, (width - side) // 2 + side, (height - side) // 2 + side)
+    return image.resize((size, size), Image.Resampling.BILINEAR, box=box)
+
+
+def collate(samples: list[torch.Tensor | tuple[str, str]]) -> dict:
+    """Stack the crops; report skipped files separately so the loop can count and warn."""
+    crops = [s for s in samples if isinstance(s, torch.Tensor)]
+    skipped = [s for s in samples if not isinstance(s, torch.Tensor)]
+    return {"rgb": torch.stack(crops) if crops else None, "skipped": skipped}
+
+
+def to_lab_batch(rgb_uint8: torch.Tensor, device: torch.device) -> dict[str, torch.Tensor]:
+    """uint8 (B, 3, H, W) -> {"L": (B, 1, H, W), "ab": (B, 2, H, W)}, converted on ``device``."""
+    lab = rgb_to_lab(rgb_uint8.to(device, non_blocking=True).float() / 255.0)
+    return {"L": lab[:, :1], "ab": lab[:, 1:]}
+
+
+def warn_skipped(skipped: list[tuple[str, str]], seen: set[str]) -> None:
+    """Warn once per skipped file."""
+    for path, reason in skipped:
+        if path not in seen:
+            seen.add(path)
+            what = "cannot be read" if reason == SKIP_UNREADABLE else "is grayscale (teaches no color)"
+            warnings.warn(f"skipping {path}: {what}", stacklevel=2)

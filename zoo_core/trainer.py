@@ -1,0 +1,408 @@
+"""The training loop: devices, AMP, DDP, logging, evaluation and checkpoints.
+
+What a step does belongs to the model's plugin (``TrainingStep``, ``training_step`` hook);
+everything around it lives here. Checkpoints (model, optimizer, scheduler, step, RNG) are
+written atomically, so a run killed at any moment resumes with ``resume=True`` exactly where
+its last checkpoint left off. Under ``torchrun`` the same code trains with
+DistributedDataParallel; rank 0 alone writes files.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import inspect
+import json
+import os
+import random
+import time
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import torch.distributed as dist
+from torch import nn
+from torch.utils.data import DataLoader
+from torch.utils.data.distributed import DistributedSampler
+
+from .atomic import atomic_write
+from .colorizer import Colorizer
+from .data import ColorImageDataset, collate, find_images, is_gray, split_files, to_lab_batch, warn_skipped
+from .devices import pick_device
+from .errors import ColorzooError
+from .grid import image_grid, save_grid
+from .lab import join_lab
+from .plugins import get_zoo
+from .priors import compute_prior, load_prior, save_prior
+from .registry import ModelSpec, create_loss, get_loss_spec, get_model_spec
+from .trainstep import TrainingStep
+
+CHECKPOINT_NAME = "checkpoint.pt"
+LOG_NAME = "train_log.jsonl"
+
+
+@dataclasses.dataclass
+class TrainConfig:
+    model: str
+    data: Path
+    out: Path
+    val: Path | None = None
+    val_fraction: float = 0.05
+    steps: int | None = None
+    epochs: int | None = None
+    batch_size: int = 16
+    crop: int = 176
+    lr: float = 3e-4
+    loss: str | None = None
+    prior: Path | None = None
+    init: str | None = None
+    width_mult: float | None = None
+    resume: bool = False
+    device: str = "auto"
+    amp: bool = False
+    seed: int = 0
+    workers: int = 2
+    log_every: int = 10
+    eval_every: int = 500
+    checkpoint_every: int = 500
+    val_limit: int = 64
+    grid_images: int = 6
+
+
+@dataclasses.dataclass
+class TrainResult:
+    out: Path
+    steps: int
+    final_loss: float | None
+    val_loss: float | None
+    images_per_s: float
+    skipped: dict[str, int]
+
+
+Progress = Callable[[int, int, dict[str, float]], None]
+
+
+def train(cfg: TrainConfig, progress: Progress | None = None) -> TrainResult:
+    """Train (or fine-tune, or resume) ``cfg.model`` on ``cfg.data``; returns a summary."""
+    rank, world, device = _setup_distributed(cfg.device)
+    main = rank == 0
+    try:
+        return _train(cfg, progress, rank, world, device, main)
+    finally:
+        if world > 1 and dist.is_initialized():
+            dist.destroy_process_group()
+
+
+def _train(cfg: TrainConfig, progress: Progress | None, rank: int, world: int, device: torch.device, main: bool):
+    out = Path(cfg.out)
+    checkpoint_file = out / CHECKPOINT_NAME
+    if checkpoint_file.exists() and not cfg.resume:
+        raise ColorzooError(f"{out} already holds a training run; pass --resume to continue it or choose another --out")
+    if cfg.resume and not checkpoint_file.exists():
+        raise ColorzooError(f"--resume: no {CHECKPOINT_NAME} in {out}")
+    if main:
+        out.mkdir(parents=True, exist_ok=True)
+    _seed_everything(cfg.seed)
+
+    spec = get_model_spec(cfg.model)
+    train_files, val_files, skipped = _scan_data(cfg)
+    checkpoint = torch.load(checkpoint_file, weights_only=True) if cfg.resume else None
+    model = _build_model(spec, cfg, checkpoint).to(device)
+    if device.type == "cuda":
+        model = model.to(memory_format=torch.channels_last)
+    loss = _build_loss(spec, cfg, train_files, out if main else None).to(device)
+
+    per_step = cfg.batch_size * world
+    steps_per_epoch = len(train_files) // per_step
+    if steps_per_epoch == 0:
+        raise ColorzooError(
+            f"{cfg.data}: {len(train_files)} usable color images, fewer than one batch of {per_step}; "
+            "lower --batch-size or add images"
+        )
+    total_steps = cfg.steps if cfg.steps else (cfg.epochs or 1) * steps_per_epoch
+
+    amp_dtype = torch.bfloat16
+    autocast = (
+        (lambda: torch.autocast(device.type, dtype=amp_dtype))
+        if cfg.amp and device.type != "mps"
+        else contextlib.nullcontext
+    )
+    wrapped: nn.Module = model
+    if world > 1:
+        wrapped = nn.parallel.DistributedDataParallel(
+            model, device_ids=[device.index] if device.type == "cuda" else None
+        )
+    step_impl = get_zoo().pm.hook.training_step(
+        spec=spec, model=model, loss=loss, lr=cfg.lr, total_steps=total_steps, autocast=autocast
+    ) or TrainingStep(model, loss, cfg.lr, total_steps, autocast)
+
+    start_step = 0
+    if checkpoint is not None:
+        step_impl.load_state_dict(checkpoint["training_step"])
+        start_step = int(checkpoint["step"])
+        _set_rng_state(checkpoint["rng"])
+        if main:
+            _truncate_log(out / LOG_NAME, start_step)
+
+    dataset = ColorImageDataset(train_files, cfg.crop, train=True, seed=cfg.seed)
+    sampler = DistributedSampler(dataset, num_replicas=world, rank=rank, shuffle=True, seed=cfg.seed, drop_last=True)
+    val_batches = _val_batches(val_files[: cfg.val_limit], cfg, device) if main else []
+    if main:
+        _write_json(
+            out / "train_config.json",
+            {
+                **_jsonable(dataclasses.asdict(cfg)),
+                "world_size": world,
+                "train_images": len(train_files),
+                "val_images": len(val_files),
+                "skipped": skipped,
+                "total_steps": total_steps,
+            },
+        )
+
+    step = start_step
+    last: dict[str, float] = {}
+    val_loss = None
+    seen_skipped: set[str] = set()
+    window_images, window_start = 0, time.perf_counter()
+    images_per_s = 0.0
+    model.train()
+    while step < total_steps:
+        epoch, offset = divmod(step, steps_per_epoch)
+        sampler.set_epoch(epoch)
+        dataset.set_epoch(epoch)
+        indices = list(sampler)[offset * cfg.batch_size :]
+        loader = DataLoader(
+            dataset,
+            batch_size=cfg.batch_size,
+            sampler=indices,
+            num_workers=cfg.workers,
+            collate_fn=collate,
+            pin_memory=device.type == "cuda",
+            drop_last=True,
+        )
+        for raw in loader:
+            if step >= total_steps:
+                break
+            warn_skipped(raw["skipped"], seen_skipped)
+            if raw["rgb"] is None:
+                continue
+            batch = to_lab_batch(raw["rgb"], device)
+            if device.type == "cuda":
+                batch = {k: v.contiguous(memory_format=torch.channels_last) for k, v in batch.items()}
+            last = step_impl(wrapped, batch, step)
+            step += 1
+            window_images += raw["rgb"].shape[0] * world
+            if step % cfg.log_every == 0 or step == total_steps:
+                elapsed = time.perf_counter() - window_start
+                images_per_s = window_images / max(elapsed, 1e-9)
+                window_images, window_start = 0, time.perf_counter()
+                if main:
+                    _append_log(
+                        out / LOG_NAME,
+                        {
+                            "step": step,
+                            "epoch": epoch,
+                            **last,
+                            "lr": step_impl.lr,
+                            "images_per_s": round(images_per_s, 2),
+                        },
+                    )
+            if main and (step % cfg.eval_every == 0 or step == total_steps) and val_batches:
+                val_loss = _evaluate(model, step_impl, val_batches, out, step, cfg.grid_images)
+                _append_log(out / LOG_NAME, {"step": step, "val_loss": val_loss})
+                model.train()
+                window_start = time.perf_counter()  # evaluation time is not training throughput
+            if step % cfg.checkpoint_every == 0 or step == total_steps:
+                if main:
+                    _save_checkpoint(checkpoint_file, model, step_impl, step)
+                if world > 1:
+                    dist.barrier()
+            if progress is not None and main:
+                progress(step, total_steps, {**last, "images_per_s": images_per_s})
+
+    if main:
+        model.eval()
+        model.save_pretrained(out)
+        if (out / LOG_NAME).exists():
+            from .plots import plot_training_log
+
+            plot_training_log(out / LOG_NAME, out / "loss.png")
+    return TrainResult(out, step, last.get("loss"), val_loss, images_per_s, skipped)
+
+
+# -- pieces ---------------------------------------------------------------------------------
+
+
+def _setup_distributed(device_name: str) -> tuple[int, int, torch.device]:
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world == 1:
+        return 0, 1, pick_device(device_name)
+    rank = int(os.environ["RANK"])
+    local_rank = int(os.environ.get("LOCAL_RANK", "0"))
+    device = pick_device(device_name)
+    if device.type == "cuda":
+        device = torch.device("cuda", local_rank)
+        torch.cuda.set_device(device)
+    if not dist.is_initialized():
+        dist.init_process_group(backend="nccl" if device.type == "cuda" else "gloo")
+    return rank, world, device
+
+
+def _seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def _scan_data(cfg: TrainConfig) -> tuple[list[Path], list[Path], dict[str, int]]:
+    """List, check and split the images once, so that every batch is full (and DDP ranks agree)."""
+    try:
+        files = find_images(cfg.data)
+        val_files = find_images(cfg.val) if cfg.val else []
+    except FileNotFoundError as exc:
+        raise ColorzooError(str(exc)) from None
+    if not cfg.val:
+        files, val_files = split_files(files, cfg.val_fraction, cfg.seed)
+    skipped = {"unreadable": 0, "gray": 0}
+    usable = []
+    for path in files:
+        reason = _check_image(path)
+        if reason:
+            skipped[reason] += 1
+            warnings.warn(
+                f"skipping {path}: {'cannot be read' if reason == 'unreadable' else 'is grayscale'}", stacklevel=2
+            )
+        else:
+            usable.append(path)
+    val_usable = [p for p in val_files if _check_image(p) is None]
+    return usable, val_usable, skipped
+
+
+def _check_image(path: Path) -> str | None:
+    from PIL import Image
+
+    try:
+        with Image.open(path) as image:
+            image.draft("RGB", (128, 128))
+            image.load()
+            return "gray" if is_gray(image) else None
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+        return "unreadable"
+
+
+def _build_model(spec: ModelSpec, cfg: TrainConfig, checkpoint: dict[str, Any] | None) -> Colorizer:
+    overrides = {} if cfg.width_mult is None else {"width_mult": cfg.width_mult}
+    if checkpoint is not None:
+        config = spec.model_class.config_class.from_dict(json.loads(checkpoint["config"]))
+        model = spec.model_class(config)
+        model.load_state_dict(checkpoint["model"])
+        return model
+    if cfg.init is None:
+        return spec.build(**overrides)
+    from .colorizer import load_weights, read_pretrained_config
+    from .weights import resolve_weights
+
+    init_path = Path(cfg.init)
+    if not init_path.exists():  # a model name: its available weights
+        init_path = resolve_weights(get_model_spec(cfg.init)).path
+    weights_file, config_dict = read_pretrained_config(init_path)
+    config = spec.model_class.config_class.from_dict({**config_dict, "model": spec.name})
+    model = spec.model_class(config)
+    load_weights(model, weights_file)
+    return model
+
+
+def _build_loss(spec: ModelSpec, cfg: TrainConfig, train_files: list[Path], out: Path | None):
+    name = cfg.loss or spec.default_loss
+    if name is None:
+        raise ColorzooError(f"{spec.name} declares no default loss; pass --loss")
+    loss_spec = get_loss_spec(name)
+    options: dict[str, Any] = {}
+    if "prior" in inspect.signature(loss_spec.factory).parameters:
+        if cfg.prior is not None:
+            try:
+                options["prior"] = load_prior(cfg.prior)
+            except ValueError as exc:
+                raise ColorzooError(str(exc)) from None
+        else:  # rebalanced on your own data: the training images' own prior
+            counts, tally = compute_prior(train_files)
+            if out is not None:
+                save_prior(out / "priors.json", counts, tally)
+            options["prior"] = counts / counts.sum()
+    return create_loss(name, **options)
+
+
+def _val_batches(files: list[Path], cfg: TrainConfig, device: torch.device) -> list[dict[str, torch.Tensor]]:
+    dataset = ColorImageDataset(files, cfg.crop, train=False)
+    loader = DataLoader(dataset, batch_size=cfg.batch_size, collate_fn=collate)
+    return [to_lab_batch(b["rgb"], device) for b in loader if b["rgb"] is not None]
+
+
+@torch.no_grad()
+def _evaluate(model: Colorizer, step_impl: TrainingStep, batches, out: Path, step: int, grid_images: int) -> float:
+    model.eval()
+    losses = [step_impl.eval_loss(model, b) for b in batches]
+    rows = []
+    first = batches[0]
+    ab = model.decode(model(first["L"][:grid_images])).float()
+    ab = torch.nn.functional.interpolate(ab, size=first["L"].shape[-2:], mode="bilinear", align_corners=False)
+    for i in range(min(grid_images, first["L"].shape[0])):
+        lightness = first["L"][i]
+        gray = join_lab(lightness, torch.zeros_like(first["ab"][i]))
+        pred = join_lab(lightness, ab[i])
+        truth = join_lab(lightness, first["ab"][i])
+        rows.append([t.permute(1, 2, 0).cpu().numpy() for t in (gray, pred, truth)])
+    (out / "val").mkdir(exist_ok=True)
+    save_grid(
+        image_grid(rows, ["gray", f"step {step}", "truth"], cell_height=128), out / "val" / f"step_{step:07d}.png"
+    )
+    return float(np.mean(losses))
+
+
+def _save_checkpoint(path: Path, model: Colorizer, step_impl: TrainingStep, step: int) -> None:
+    state = {
+        "step": step,
+        "config": json.dumps(model.config.to_dict()),
+        "model": model.state_dict(),
+        "training_step": step_impl.state_dict(),
+        "rng": _get_rng_state(),
+    }
+    atomic_write(path, lambda tmp: torch.save(state, tmp))
+
+
+def _get_rng_state() -> dict[str, Any]:
+    state = {"torch": torch.get_rng_state(), "python": list(random.getstate()[1])}
+    if torch.cuda.is_available():
+        state["cuda"] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def _set_rng_state(state: dict[str, Any]) -> None:
+    torch.set_rng_state(state["torch"])
+    random.setstate((3, tuple(state["python"]), None))
+    if "cuda" in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])
+
+
+def _append_log(path: Path, row: dict[str, Any]) -> None:
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.write(json.dumps(row) + "\n")
+
+
+def _truncate_log(path: Path, step: int) -> None:
+    """Forget log lines written after the checkpoint we resume from."""
+    if path.exists():
+        rows = [line for line in path.read_text().splitlines() if line.strip() and json.loads(line)["step"] <= step]
+        atomic_write(path, lambda tmp: Path(tmp).write_text("".join(r + "\n" for r in rows)))
+
+
+def _write_json(path: Path, payload: dict[str, Any]) -> None:
+    atomic_write(path, lambda tmp: Path(tmp).write_text(json.dumps(payload, indent=2)))
+
+
+def _jsonable(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: str(v) if isinstance(v, Path) else v for k, v in data.items()}
