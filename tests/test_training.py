@@ -284,7 +284,7 @@ def test_augmentation_is_reproducible_and_split_is_stable(photos):
     assert not torch.equal(dataset[0], first)
     train_a, val_a = split_files(files, 0.3, seed=0)
     train_b, val_b = split_files(list(reversed(files)), 0.3, seed=0)
-    assert set(val_a) == set(val_b) and not set(train_a) & set(val_a)
+    assert set(val_a) == set(val_b) and set(train_a) == set(train_b) and not set(train_a) & set(val_a)
     assert is_gray(Image.open(photos / "gray.png")) and not is_gray(Image.open(files[0]))
 
 
