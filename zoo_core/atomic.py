@@ -30,3 +30,8 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def write_text(target: str | os.PathLike[str], text: str) -> Path:
+    """Atomically write a UTF-8 text file."""
+    return atomic_write(target, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))

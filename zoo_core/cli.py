@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -228,6 +229,117 @@ def priors(
         f"{int(counts.sum()):,} pixels, {used} of 313 bins used: {output}",
         soft_wrap=True,
     )
+
+
+@app.command("eval")
+@friendly
+def eval_command(
+    model: Annotated[str, typer.Argument(help="Model name or model directory.")],
+    data: Annotated[Path, typer.Option(help="Folder of color photos (the ground truth).")],
+    temperature: Annotated[float | None, typer.Option(help="Annealed-mean temperature.")] = None,
+    size: Annotated[int, typer.Option(min=16, help="Images are center-cropped to this square.")] = 256,
+    limit: Annotated[int | None, typer.Option(min=1, help="Use at most this many images.")] = None,
+    weights: Annotated[Path | None, typer.Option(help="Weights for MODEL.")] = None,
+    csv_path: Annotated[Path | None, typer.Option("--csv", help="Per-image CSV (default: eval_<model>.csv).")] = None,
+    device: Annotated[str, typer.Option(help=f"One of {', '.join(DEVICE_CHOICES)}.")] = "auto",
+    batch_size: Annotated[int, typer.Option(min=1)] = 8,
+) -> None:
+    """Metrics of one model against the ground truth, next to the grayscale baseline."""
+    from .atomic import write_text
+    from .compare import load_images
+    from .evaluate import evaluate, load_contender
+    from .report import per_image_csv, summary_rows
+
+    torch_device = pick_device(device)
+    contender = load_contender(model, torch_device, weights)
+    contender.temperatures = (temperature,)
+    images = load_images(data, size, limit)
+    with _progress() as progress:
+        task = progress.add_task(f"eval {contender.label}", total=len(images))
+        scores = evaluate([contender], images, torch_device, batch_size, on_batch=lambda n: progress.advance(task, n))
+    _metrics_table(summary_rows(scores), f"{len(images)} images from {data}")
+    target = csv_path or Path(f"eval_{contender.label.split()[0]}.csv")
+    write_text(target, per_image_csv(scores))
+    out.print(f"per-image values: {target}", soft_wrap=True)
+
+
+@app.command()
+@friendly
+def compare(
+    models: Annotated[list[str], typer.Argument(help="Model names or model directories.")],
+    data: Annotated[Path, typer.Option(help="Folder of color photos (the ground truth).")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Report directory.")],
+    temperature: Annotated[
+        list[float] | None, typer.Option(help="Temperatures for classification models (repeatable).")
+    ] = None,
+    limit: Annotated[int | None, typer.Option(min=1, help="Use at most this many images.")] = None,
+    size: Annotated[int, typer.Option(min=16, help="Images are center-cropped to this square.")] = 256,
+    sweep: Annotated[bool, typer.Option(help="Temperature sweep (0.01..1) for classification models.")] = True,
+    device: Annotated[str, typer.Option(help=f"One of {', '.join(DEVICE_CHOICES)}.")] = "auto",
+    batch_size: Annotated[int, typer.Option(min=1)] = 8,
+) -> None:
+    """Run several models on the same images: table, report.md, metrics.json/csv, grid.png."""
+    from .compare import compare as run_compare
+    from .report import summary_rows
+
+    with _progress() as progress:
+        task = progress.add_task("compare", total=None)
+        result = run_compare(
+            models, data, output, temperatures=temperature or (), size=size, limit=limit,
+            device=pick_device(device), batch_size=batch_size, sweep=sweep,
+            progress=lambda phase, done, total: progress.update(task, completed=done, total=total),
+        )  # fmt: skip
+    _metrics_table(summary_rows(result.scores), f"{data}")
+    out.print(f"report: {', '.join(str(p) for p in result.files.values())}", soft_wrap=True)
+
+
+@app.command()
+@friendly
+def bench(
+    models: Annotated[list[str], typer.Argument(help="Model names.")],
+    size: Annotated[list[int] | None, typer.Option(help="Square image sizes (repeatable).")] = None,
+    device: Annotated[str, typer.Option(help=f"One of {', '.join(DEVICE_CHOICES)}.")] = "auto",
+    batch_size: Annotated[int, typer.Option(min=1)] = 1,
+    repeats: Annotated[int, typer.Option(min=1)] = 3,
+    json_path: Annotated[Path | None, typer.Option("--json", help="Also write the results as JSON.")] = None,
+) -> None:
+    """Latency per image, images/s and peak memory per model, device and size."""
+    from .atomic import write_text
+    from .speed import measure_in_subprocess
+
+    device_type = pick_device(device).type
+    sizes = size or [256, 512, 1024]
+    for name in models:
+        get_model_spec(name)
+    results = []
+    with _progress() as progress:
+        task = progress.add_task("bench", total=len(models) * len(sizes))
+        for name in models:
+            for s in sizes:
+                results.append(measure_in_subprocess(name, s, device_type, batch_size, repeats))
+                progress.advance(task)
+    table = Table(title=f"colorize end to end, batch {batch_size}", title_justify="left")
+    for column in ("model", "size", "device", "latency ms/img", "images/s", "peak MB", "weights"):
+        table.add_column(column, justify="left" if column in ("model", "device", "weights") else "right")
+    for r in results:
+        table.add_row(r["model"], str(r["size"]), r["device"], f"{r['latency_ms']:.1f}", f"{r['images_per_s']:.2f}",
+                      f"{r['peak_memory_mb']:.0f} ({r['memory_kind']})", r["weights"])  # fmt: skip
+    out.print(table)
+    if json_path:
+        write_text(json_path, json.dumps(results, indent=2))
+
+
+def _metrics_table(rows: list[dict[str, Any]], title: str) -> None:
+    from .evaluate import METRICS
+    from .report import HEADERS
+
+    table = Table(title=title, title_justify="left")
+    table.add_column("model", min_width=max(len(str(row["model"])) for row in rows))
+    for m in METRICS:
+        table.add_column(HEADERS[m], justify="right")
+    for row in rows:
+        table.add_row(str(row["model"]), *(f"{row[m]:.3f}" for m in METRICS))
+    out.print(table)
 
 
 def _strip_front_matter(card: str) -> str:

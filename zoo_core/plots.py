@@ -9,13 +9,26 @@ from pathlib import Path
 from .atomic import atomic_write
 
 
-def plot_training_log(log_file: str | os.PathLike[str], out_file: str | os.PathLike[str]) -> Path:
-    """Plot every loss column of a JSONL training log against the step."""
+def _pyplot():
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    return plt
+
+
+def save_figure(fig, path: str | os.PathLike[str]) -> Path:
+    """Write a matplotlib figure as PNG, atomically, and free it."""
+    try:
+        return atomic_write(Path(path), lambda tmp: fig.savefig(tmp, format="png"))
+    finally:
+        _pyplot().close(fig)
+
+
+def plot_training_log(log_file: str | os.PathLike[str], out_file: str | os.PathLike[str]) -> Path:
+    """Plot every loss column of a JSONL training log against the step."""
+    plt = _pyplot()
     rows = [json.loads(line) for line in Path(log_file).read_text().splitlines() if line.strip()]
     fig, ax = plt.subplots(figsize=(7, 4), dpi=100)
     keys = sorted({k for r in rows for k in r if "loss" in k})
@@ -30,7 +43,22 @@ def plot_training_log(log_file: str | os.PathLike[str], out_file: str | os.PathL
     if keys:
         ax.legend()
     fig.tight_layout()
-    try:
-        return atomic_write(Path(out_file), lambda tmp: fig.savefig(tmp, format="png"))
-    finally:
-        plt.close(fig)
+    return save_figure(fig, out_file)
+
+
+def plot_sweep(sweep: dict[str, list[dict[str, float]]], path: str | os.PathLike[str]) -> Path:
+    """AuC and colorfulness against the annealed-mean temperature, one line per model."""
+    fig, (left, right) = _pyplot().subplots(1, 2, figsize=(10, 4), dpi=100)
+    for label, points in sweep.items():
+        ts = [p["temperature"] for p in points]
+        left.plot(ts, [p["auc"] for p in points], marker="o", label=label)
+        right.plot(ts, [p["colorfulness"] for p in points], marker="o", label=label)
+    for ax, name in ((left, "AuC %"), (right, "colorfulness")):
+        ax.set_xscale("log")
+        ax.set_xlabel("temperature T")
+        ax.set_ylabel(name)
+        ax.grid(alpha=0.3)
+        ax.legend()
+    fig.suptitle("annealed-mean temperature: T -> 0 mode (vivid), T = 1 mean (desaturated)")
+    fig.tight_layout()
+    return save_figure(fig, path)

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from .atomic import atomic_write
+from .atomic import write_text
 from .data import is_gray
 from .lab import rgb_to_lab
 from .quantize import NUM_BINS, ab_bins, ab_histogram, smooth_prior
@@ -58,7 +58,7 @@ def save_prior(path: str | os.PathLike[str], counts: torch.Tensor, tally: dict[s
         "sigma": sigma,
         **tally,
     }
-    return atomic_write(Path(path), lambda tmp: Path(tmp).write_text(json.dumps(payload)))
+    return write_text(path, json.dumps(payload))
 
 
 def load_prior(path: str | os.PathLike[str]) -> torch.Tensor:

@@ -28,7 +28,7 @@ from torch import nn
 from torch.utils.data import DataLoader
 from torch.utils.data.distributed import DistributedSampler
 
-from .atomic import atomic_write
+from .atomic import atomic_write, write_text
 from .colorizer import Colorizer
 from .data import ColorImageDataset, collate, find_images, is_gray, split_files, to_lab_batch, warn_skipped
 from .devices import pick_device
@@ -150,17 +150,16 @@ def _train(cfg: TrainConfig, progress: Progress | None, rank: int, world: int, d
     sampler = DistributedSampler(dataset, num_replicas=world, rank=rank, shuffle=True, seed=cfg.seed, drop_last=True)
     val_batches = _val_batches(val_files[: cfg.val_limit], cfg, device) if main else []
     if main:
-        _write_json(
-            out / "train_config.json",
-            {
-                **_jsonable(dataclasses.asdict(cfg)),
-                "world_size": world,
-                "train_images": len(train_files),
-                "val_images": len(val_files),
-                "skipped": skipped,
-                "total_steps": total_steps,
-            },
-        )
+        run_info = {
+            **_jsonable(dataclasses.asdict(cfg)),
+            "world_size": world,
+            "train_images": len(train_files),
+            "val_images": len(val_files),
+            "val_files": [str(p) for p in val_files],
+            "skipped": skipped,
+            "total_steps": total_steps,
+        }
+        write_text(out / "train_config.json", json.dumps(run_info, indent=2))
 
     step = start_step
     last: dict[str, float] = {}
@@ -395,11 +394,7 @@ def _truncate_log(path: Path, step: int) -> None:
     """Forget log lines written after the checkpoint we resume from."""
     if path.exists():
         rows = [line for line in path.read_text().splitlines() if line.strip() and json.loads(line)["step"] <= step]
-        atomic_write(path, lambda tmp: Path(tmp).write_text("".join(r + "\n" for r in rows)))
-
-
-def _write_json(path: Path, payload: dict[str, Any]) -> None:
-    atomic_write(path, lambda tmp: Path(tmp).write_text(json.dumps(payload, indent=2)))
+        write_text(path, "".join(r + "\n" for r in rows))
 
 
 def _jsonable(data: dict[str, Any]) -> dict[str, Any]:

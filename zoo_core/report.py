@@ -1,0 +1,113 @@
+"""Comparison reports: numbers (JSON, CSV, markdown) and pictures (grid, temperature sweep)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from .atomic import write_text
+from .evaluate import GRAYSCALE, METRICS, EvalImage, Scores
+from .grid import image_grid, save_grid
+from .plots import plot_sweep
+
+HEADERS = {
+    "auc": "AuC %",
+    "auc_rebal": "AuC rebal %",
+    "rmse_ab": "RMSE ab",
+    "rmse_rgb": "RMSE RGB",
+    "psnr": "PSNR dB",
+    "ssim": "SSIM",
+    "colorfulness": "colorful",
+    "colorfulness_diff": "colorful - GT",
+}
+
+
+def row_label(score: Scores) -> str:
+    return score.label if score.temperature is None else f"{score.label} T={score.temperature:g}"
+
+
+def summary_rows(scores: Sequence[Scores]) -> list[dict[str, object]]:
+    return [{"model": row_label(s), "temperature": s.temperature, **s.summary()} for s in scores]
+
+
+def markdown_table(rows: Sequence[dict[str, object]]) -> str:
+    lines = ["| model | " + " | ".join(HEADERS[m] for m in METRICS) + " |", "|---|" + "---:|" * len(METRICS)]
+    for row in rows:
+        lines.append(f"| {row['model']} | " + " | ".join(f"{row[m]:.3f}" for m in METRICS) + " |")
+    return "\n".join(lines)
+
+
+def per_image_csv(scores: Sequence[Scores]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["image", "model", "temperature", *METRICS])
+    for score in scores:
+        for row in score.per_image:
+            t = "" if score.temperature is None else score.temperature
+            writer.writerow([row["image"], score.label, t, *(f"{row[m]:.6g}" for m in METRICS)])
+    return buffer.getvalue()
+
+
+def write_report(
+    out_dir: str | os.PathLike[str],
+    scores: Sequence[Scores],
+    images: Sequence[EvalImage],
+    sweep: dict[str, list[dict[str, float]]] | None = None,
+    meta: dict[str, object] | None = None,
+) -> dict[str, Path]:
+    """Write metrics.json, metrics.csv, grid.png, (sweep.png) and report.md into ``out_dir``."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    rows = summary_rows(scores)
+    written = {
+        "metrics.json": write_text(
+            out / "metrics.json",
+            json.dumps(
+                {
+                    "meta": meta or {},
+                    "summary": rows,
+                    "sweep": sweep or {},
+                    "per_image": {row_label(s): s.per_image for s in scores},
+                },
+                indent=2,
+            ),
+        ),
+        "metrics.csv": write_text(out / "metrics.csv", per_image_csv(scores)),
+    }
+    shown = [s for s in scores if s.outputs]
+    grid_rows = []
+    gray = next(s for s in scores if s.label == GRAYSCALE)
+    for i in range(len(gray.outputs)):
+        truth = images[i].rgb.permute(1, 2, 0).numpy()
+        grid_rows.append([s.outputs[i] for s in shown] + [truth])
+    if grid_rows:
+        titles = ["gray input" if s.label == GRAYSCALE else row_label(s) for s in shown] + ["ground truth"]
+        written["grid.png"] = save_grid(image_grid(grid_rows, titles, cell_height=160), out / "grid.png")
+    if sweep:
+        written["sweep.png"] = plot_sweep(sweep, out / "sweep.png")
+
+    lines = ["# colorzoo comparison", ""]
+    if meta:
+        lines += [", ".join(f"{k}: {v}" for k, v in meta.items()), ""]
+    lines += [
+        markdown_table(rows),
+        "",
+        f"AuC: share of pixels within an ab distance threshold, integrated over 0-150 (Zhang et al.); "
+        f"rebal: pixels weighted by the inverse frequency of their true color bin. "
+        f"`{GRAYSCALE}` is the ab = 0 baseline every method must beat.",
+        "",
+    ]
+    if "grid.png" in written:
+        lines += ["## Pictures", "", "![gray input, each model, ground truth](grid.png)", ""]
+    if sweep:
+        lines += ["## Temperature sweep (annealed mean)", "", "![AuC and colorfulness against T](sweep.png)", ""]
+        lines += ["| model | T | AuC % | colorfulness |", "|---|---:|---:|---:|"]
+        for label, points in sweep.items():
+            lines += [f"| {label} | {p['temperature']:g} | {p['auc']:.2f} | {p['colorfulness']:.2f} |" for p in points]
+        lines.append("")
+    written["report.md"] = write_text(out / "report.md", "\n".join(lines))
+    return written
