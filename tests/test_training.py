@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from helpers import free_port
 from PIL import Image
 from safetensors.torch import load_file
 from skimage import data
@@ -172,7 +173,7 @@ def test_distributed_training_with_torchrun(photos, tmp_path):
             str(BIN / "torchrun"),
             "--nproc_per_node=2",
             "--master_port",
-            str(_free_port()),
+            str(free_port()),
             str(BIN / "colorzoo"),
             "train",
             "zhang-unbal",
@@ -205,14 +206,6 @@ def test_distributed_training_with_torchrun(photos, tmp_path):
     log = [json.loads(line) for line in (out / "train_log.jsonl").read_text().splitlines()]
     assert [r["step"] for r in log if "loss" in r] == [2, 4]  # one writer: rank 0
     assert (out / "model.safetensors").is_file()
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def test_fine_tuning_starts_from_the_given_weights(photos, tmp_path):

@@ -342,6 +342,115 @@ def _metrics_table(rows: list[dict[str, Any]], title: str) -> None:
     out.print(table)
 
 
+@app.command()
+@friendly
+def download(
+    models: Annotated[list[str], typer.Argument(help="Model names.")],
+    revision: Annotated[str | None, typer.Option(help="Another revision than the pinned one (unverified).")] = None,
+) -> None:
+    """Fetch models' weights from the Hugging Face Hub into its cache (idempotent)."""
+    from .hub import download as hub_download
+
+    specs = [get_model_spec(m) for m in models]
+    missing = [s.name for s in specs if s.hub is None]
+    if missing:
+        raise ColorzooError(f"no Hub weights are declared for {', '.join(missing)}")
+    failed = 0
+    for spec in specs:
+        try:
+            path = hub_download(spec.hub, revision=revision)  # huggingface_hub shows the download progress
+        except ColorzooError as exc:
+            err.print(f"[red]failed:[/red] {spec.name}: {exc}", highlight=False, soft_wrap=True)
+            failed += 1
+            continue
+        rev = revision or spec.hub.revision
+        verified = "sha256 verified" if rev == spec.hub.revision else "revision not pinned: unverified"
+        out.print(f"{spec.name}: {spec.hub.repo_id}@{rev} in {path} ({verified})", soft_wrap=True)
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command("import")
+@friendly
+def import_command(
+    model: Annotated[str, typer.Argument(help="The model the weights are for, e.g. zhang-rebal.")],
+    file: Annotated[Path, typer.Argument(help="A PyTorch state dict (.pth), e.g. the paper's release.")],
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Model directory to write.")] = None,
+) -> None:
+    """Convert published PyTorch weights into config.json + model.safetensors."""
+    from .convert import OFFICIAL_WEIGHTS, import_state_dict
+
+    target = output or Path(f"{model}-imported")
+    if (target / "model.safetensors").exists():
+        raise ColorzooError(f"{target} already holds weights; choose another -o")
+    directory, official = import_state_dict(model, file, target)
+    origin = f"the official {OFFICIAL_WEIGHTS[model][0]}" if official else "not the official release (sha256 differs)"
+    out.print(f"imported {file} ({origin}) into {directory}; use: colorzoo run {model} --weights {directory} ...",
+              soft_wrap=True)  # fmt: skip
+
+
+@app.command()
+@friendly
+def publish(
+    directory: Annotated[Path, typer.Argument(help="A model directory (from train, import or save_pretrained).")],
+    repo_id: Annotated[str, typer.Option(help="Hub repository, ORG/NAME.")],
+    private: Annotated[bool, typer.Option(help="Create the repository as private.")] = False,
+    revision: Annotated[str | None, typer.Option(help="Branch to upload to (created if needed).")] = None,
+) -> None:
+    """Upload a model directory and its model card to the Hugging Face Hub."""
+    from .colorizer import read_pretrained_config
+    from .hub import publish as hub_publish
+
+    _, config = read_pretrained_config(directory)
+    card = None
+    try:
+        card = get_model_spec(config.get("model", "")).card
+    except KeyError:
+        pass
+    url, hashes = hub_publish(directory, repo_id, card=card, private=private, revision=revision)
+    out.print(f"published {directory} to {repo_id}: {url}", soft_wrap=True)
+    out.print("declare it with HubWeights(repo_id=..., revision=<tag or commit>, files={")
+    for name, digest in hashes.items():
+        if name in ("config.json", "model.safetensors"):
+            out.print(f'    "{name}": "{digest}",')
+    out.print("})")
+
+
+cache_app = typer.Typer(help="The Hugging Face cache of model weights.", no_args_is_help=True)
+app.add_typer(cache_app, name="cache")
+
+
+@cache_app.command("list")
+@friendly
+def cache_list(all_repos: Annotated[bool, typer.Option("--all", help="Every cached model repo.")] = False) -> None:
+    """Cached weights: for colorzoo's models (or every model repo with --all)."""
+    from .hub import cached_repos
+
+    owners = {s.hub.repo_id: s.name for s in list_models() if s.hub is not None}
+    repos = cached_repos(None if all_repos else owners)
+    table = Table(title="Hugging Face cache", title_justify="left")
+    for column in ("repo", "model", "revisions", "size"):
+        table.add_column(column, justify="right" if column == "size" else "left")
+    for repo in repos:
+        table.add_row(repo.repo_id, owners.get(repo.repo_id, "-"), str(len(repo.revisions)),
+                      f"{repo.size_bytes / 2**20:.1f} MB")  # fmt: skip
+    out.print(table if repos else "nothing cached")
+
+
+@cache_app.command("rm")
+@friendly
+def cache_rm(names: Annotated[list[str], typer.Argument(help="Model names or repo ids.")]) -> None:
+    """Remove cached weights."""
+    from .hub import remove_cached
+
+    models = {s.name: s for s in list_models()}
+    for name in names:
+        spec = models.get(name)
+        repo_id = spec.hub.repo_id if spec is not None and spec.hub is not None else name
+        freed = remove_cached(repo_id)
+        out.print(f"{repo_id}: {'removed, ' + f'{freed / 2**20:.1f} MB freed' if freed else 'not cached'}")
+
+
 def _strip_front_matter(card: str) -> str:
     """Hugging Face cards open with YAML metadata between --- lines: not for reading."""
     if card.startswith("---\n"):

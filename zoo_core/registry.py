@@ -18,6 +18,7 @@ from .colorizer import Colorizer, ColorizerConfig
 from .errors import UnknownModelError
 
 if TYPE_CHECKING:
+    from .hub import HubWeights
     from .losses import Loss, LossSpec
 
 
@@ -35,6 +36,8 @@ class ModelSpec:
     """Its model card (Hugging Face README.md style), shipped inside the plugin package."""
     bundled_weights: Path | None = None
     """A ``save_pretrained`` directory shipped inside the plugin package, if any."""
+    hub: HubWeights | None = None
+    """Weights on the Hugging Face Hub (repo, pinned revision, sha256 of each file), if any."""
     plugin: str = ""
     """Filled in by the plugin manager."""
 

@@ -1,8 +1,9 @@
 """Where a model's weights come from.
 
 Resolution order: an explicit ``--weights`` path (a directory or a ``.safetensors`` file),
-then weights bundled inside the plugin package. A model with none refuses to run: colorizing
-with random weights would only produce noise that looks like a result.
+then the Hugging Face cache / Hub (``hub.py``, checksummed), then weights bundled inside the
+plugin package. A model with none refuses to run, saying what was tried: colorizing with
+random weights would only produce noise that looks like a result.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import torch
 
+from . import hub
 from .colorizer import CONFIG_NAME, WEIGHTS_NAME, Colorizer, read_pretrained_config
 from .errors import NoWeightsError, WeightsError
 from .registry import ModelSpec
@@ -22,7 +24,7 @@ from .registry import ModelSpec
 class ResolvedWeights:
     path: Path
     origin: str
-    """``given``, ``bundled``: where the weights were found."""
+    """``given``, ``hub``, ``bundled``: where the weights were found."""
 
 
 def bundled_weights(spec: ModelSpec) -> Path | None:
@@ -40,27 +42,41 @@ def resolve_weights(spec: ModelSpec, weights: str | os.PathLike[str] | None = No
         if not path.exists():
             raise NoWeightsError(f"no weights for {spec.name}: {path} does not exist")
         return ResolvedWeights(path, "given")
+    tried = []
+    if spec.hub is not None:
+        try:
+            return ResolvedWeights(hub.download(spec.hub), "hub")
+        except NoWeightsError as exc:  # unreachable or not cached: bundled weights may still do
+            tried.append(str(exc))
     bundled = bundled_weights(spec)
     if bundled is not None:
         return ResolvedWeights(bundled, "bundled")
+    tried.append(f"none are bundled with plugin {spec.plugin!r}")
     raise NoWeightsError(
-        f"no weights for {spec.name}: none are bundled with plugin {spec.plugin!r} and none were given; "
-        f"pass --weights DIR with a directory holding {CONFIG_NAME} + {WEIGHTS_NAME} "
-        f"(from `colorzoo train` or Colorizer.save_pretrained)"
+        f"no weights for {spec.name}: {'; '.join(tried)}. Pass --weights DIR with a directory holding "
+        f"{CONFIG_NAME} + {WEIGHTS_NAME} (from `colorzoo train`, `colorzoo import` or Colorizer.save_pretrained)"
     )
 
 
 def load_pretrained(
     spec: ModelSpec, weights: str | os.PathLike[str] | None = None, device: str | torch.device = "cpu"
 ) -> Colorizer:
-    """Resolve, check that the weights are for this model, and load them."""
+    """Resolve and load. Weights a user points at must be for this very model; weights the
+    plugin declares (Hub, bundled) are trusted by their declaration and take its name."""
     resolved = resolve_weights(spec, weights)
     _, config = read_pretrained_config(resolved.path)
-    if config.get("model") != spec.name:
+    if resolved.origin == "given" and config.get("model") != spec.name:
         raise WeightsError(f"{resolved.path}: these weights are for {config.get('model')!r}, not {spec.name!r}")
-    return spec.model_class.from_pretrained(resolved.path, device=device)
+    model = spec.model_class.from_pretrained(resolved.path, device=device)
+    model.config.model = spec.name
+    return model
 
 
 def weights_status(spec: ModelSpec) -> str:
-    """A short word for ``colorzoo list``: where weights are available without a path."""
-    return "bundled" if bundled_weights(spec) is not None else "none"
+    """A few words for ``colorzoo list``: where weights are available without a path."""
+    places = []
+    if spec.hub is not None:
+        places.append("hub (cached)" if hub.is_cached(spec.hub) else "hub")
+    if bundled_weights(spec) is not None:
+        places.append("bundled")
+    return ", ".join(places) or "none"
