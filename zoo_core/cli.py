@@ -19,6 +19,7 @@ from . import __version__
 from .batch import colorize_files, expand_inputs
 from .devices import DEVICE_CHOICES, pick_device
 from .errors import ColorzooError
+from .imageio import load_image
 from .plugins import get_zoo
 from .registry import create_model, get_model_spec, list_models
 from .weights import weights_status
@@ -70,7 +71,7 @@ def list_command() -> None:
     zoo = get_zoo()
     plugins = Table(title="plugins", title_justify="left")
     for column in ("plugin", "distribution", "version", "status", "provides"):
-        plugins.add_column(column)
+        plugins.add_column(column, no_wrap=column in ("plugin", "version"))
     for info in sorted(zoo.plugins.values(), key=lambda i: i.name):
         status = "[green]ok[/green]" if info.error is None else f"[red]broken[/red]: {info.error}"
         provides = ", ".join(info.models + [f"loss:{n}" for n in info.losses])
@@ -79,7 +80,9 @@ def list_command() -> None:
 
     models = Table(title="models", title_justify="left")
     for column in ("model", "plugin", "parameters", "weights", "description"):
-        models.add_column(column, justify="right" if column == "parameters" else "left")
+        models.add_column(
+            column, justify="right" if column == "parameters" else "left", no_wrap=column != "description"
+        )
     for spec in list_models():
         models.add_row(spec.name, spec.plugin, f"{spec.num_parameters():,}", weights_status(spec), spec.description)
     out.print(models)
@@ -115,6 +118,12 @@ def run(
         Path | None, typer.Option(help="Weights directory (config.json + model.safetensors) or .safetensors file.")
     ] = None,
     overwrite: Annotated[bool, typer.Option(help="Replace existing outputs (never inputs).")] = False,
+    palette_shift: Annotated[
+        str | None, typer.Option(help="Palette models: push the colors towards red, blue, green...")
+    ] = None,
+    palette_from: Annotated[
+        Path | None, typer.Option(help="Palette models: take the palette of this reference photo.")
+    ] = None,
 ) -> None:
     """Colorize images; outputs are <stem>_<model>.png in the output directory."""
     if temperature is not None and temperature < 0:
@@ -123,6 +132,9 @@ def run(
     colorizer = create_model(model, weights=weights, pretrained=True, device=torch_device)
     if temperature is not None and not colorizer.uses_temperature:
         err.print(f"[yellow]note:[/yellow] --temperature has no effect on {model} (a regression model)")
+    if palette_shift is not None or palette_from is not None:
+        reference = load_image(palette_from) if palette_from is not None else None
+        colorizer.steer(palette_shift=palette_shift, palette_from=reference)
     files, failures = expand_inputs(inputs)
     with _progress() as progress:
         task = progress.add_task(f"{model} on {torch_device.type}", total=len(files))
@@ -156,13 +168,16 @@ def train(
     epochs: Annotated[int | None, typer.Option(min=1, help="Epochs, instead of --steps.")] = None,
     batch_size: Annotated[int, typer.Option(min=1, help="Images per step and process.")] = 16,
     crop: Annotated[int, typer.Option(min=16, help="Training crop size.")] = 176,
-    lr: Annotated[float, typer.Option(help="Peak learning rate (Adam, cosine decay).")] = 3e-4,
+    lr: Annotated[float | None, typer.Option(help="Peak learning rate (default: the model's own recipe).")] = None,
     loss: Annotated[str | None, typer.Option(help="Loss name (default: the model's own).")] = None,
     prior: Annotated[
         Path | None, typer.Option(help="Color prior for rebalancing (`colorzoo priors`); default: the training data's.")
     ] = None,
     init: Annotated[str | None, typer.Option(help="Fine-tune from these weights: a directory or a model name.")] = None,
     width_mult: Annotated[float | None, typer.Option(help="Channel width multiplier for a new model.")] = None,
+    set_config: Annotated[
+        list[str] | None, typer.Option("--set", help="Config field of a new model, KEY=VALUE (repeatable).")
+    ] = None,
     resume: Annotated[bool, typer.Option(help="Continue the run in --out from its last checkpoint.")] = False,
     device: Annotated[str, typer.Option(help=f"One of {', '.join(DEVICE_CHOICES)}.")] = "auto",
     amp: Annotated[bool, typer.Option(help="Mixed precision (bfloat16).")] = False,
@@ -179,8 +194,8 @@ def train(
     cfg = TrainConfig(
         model=model, data=data, out=out_dir or Path("runs") / model, val=val, val_fraction=val_fraction, steps=steps,
         epochs=epochs, batch_size=batch_size, crop=crop, lr=lr, loss=loss, prior=prior, init=init,
-        width_mult=width_mult, resume=resume, device=device, amp=amp, seed=seed, workers=workers,
-        eval_every=eval_every, checkpoint_every=checkpoint_every, log_every=log_every,
+        width_mult=width_mult, overrides=_parse_overrides(set_config or []), resume=resume, device=device, amp=amp,
+        seed=seed, workers=workers, eval_every=eval_every, checkpoint_every=checkpoint_every, log_every=log_every,
     )  # fmt: skip
     with _progress(extra="{task.fields[status]}") as progress:
         task = progress.add_task(f"train {model}", total=None, status="")
@@ -327,6 +342,20 @@ def bench(
     out.print(table)
     if json_path:
         write_text(json_path, json.dumps(results, indent=2))
+
+
+def _parse_overrides(items: list[str]) -> dict[str, Any]:
+    """KEY=VALUE pairs; values are JSON when they parse (numbers, true, lists), else strings."""
+    overrides = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise ColorzooError(f"--set {item!r}: expected KEY=VALUE")
+        try:
+            overrides[key] = json.loads(value)
+        except json.JSONDecodeError:
+            overrides[key] = value
+    return overrides
 
 
 def _metrics_table(rows: list[dict[str, Any]], title: str) -> None:

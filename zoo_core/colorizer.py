@@ -67,9 +67,16 @@ class Colorizer(nn.Module):
         """True for models whose decoding has a temperature knob (annealed mean)."""
         return False
 
-    def decode(self, output: torch.Tensor, temperature: float | None = None) -> torch.Tensor:
-        """Raw output -> ab (B, 2, h, w) in Lab units. Regressors return it unchanged."""
-        return output
+    def decode(self, output: Any, temperature: float | None = None) -> torch.Tensor:
+        """Raw output -> ab (B, 2, h, w) in Lab units. Regressors return it unchanged;
+        a dict output (a model with extra heads) gives its ``"ab"`` entry."""
+        return output["ab"] if isinstance(output, dict) else output
+
+    def steer(self, **controls: Any) -> None:
+        """Set user controls for the next predictions (e.g. a palette). Most models have none."""
+        from .errors import ColorzooError
+
+        raise ColorzooError(f"{self.config.model} takes no controls ({', '.join(controls)} given)")
 
     @torch.no_grad()
     def predict_ab(self, lightness: torch.Tensor, temperature: float | None = None) -> torch.Tensor:

@@ -27,7 +27,7 @@ class Loss(nn.Module):
 
     name: ClassVar[str] = ""
 
-    def forward(self, output: torch.Tensor, batch: Batch) -> torch.Tensor:  # pragma: no cover
+    def forward(self, output: Output, batch: Batch) -> torch.Tensor:  # pragma: no cover
         raise NotImplementedError
 
 
@@ -44,11 +44,21 @@ class LossSpec:
         return self.factory(**options)
 
 
-def target_ab(output: torch.Tensor, batch: Batch) -> torch.Tensor:
+Output = torch.Tensor | dict[str, torch.Tensor]
+"""A model's raw output: a tensor, or a dict with an ``"ab"`` entry and extra heads."""
+
+
+def ab_of(output: Output) -> torch.Tensor:
+    """The ab prediction of a raw output."""
+    return output["ab"] if isinstance(output, dict) else output
+
+
+def target_ab(output: Output, batch: Batch) -> torch.Tensor:
     """Ground-truth ab resampled to the spatial size of the model's output."""
     ab = batch["ab"]
-    if ab.shape[-2:] != output.shape[-2:]:
-        ab = F.interpolate(ab, size=output.shape[-2:], mode="area")
+    size = ab_of(output).shape[-2:]
+    if ab.shape[-2:] != size:
+        ab = F.interpolate(ab, size=size, mode="area")
     return ab
 
 
@@ -57,8 +67,8 @@ class MSELoss(Loss):
 
     name = "mse"
 
-    def forward(self, output: torch.Tensor, batch: Batch) -> torch.Tensor:
-        return F.mse_loss(output / AB_SCALE, target_ab(output, batch) / AB_SCALE)
+    def forward(self, output: Output, batch: Batch) -> torch.Tensor:
+        return F.mse_loss(ab_of(output).float() / AB_SCALE, target_ab(output, batch) / AB_SCALE)
 
 
 class L1Loss(Loss):
@@ -66,5 +76,5 @@ class L1Loss(Loss):
 
     name = "l1"
 
-    def forward(self, output: torch.Tensor, batch: Batch) -> torch.Tensor:
-        return F.l1_loss(output / AB_SCALE, target_ab(output, batch) / AB_SCALE)
+    def forward(self, output: Output, batch: Batch) -> torch.Tensor:
+        return F.l1_loss(ab_of(output).float() / AB_SCALE, target_ab(output, batch) / AB_SCALE)

@@ -55,11 +55,14 @@ class TrainConfig:
     epochs: int | None = None
     batch_size: int = 16
     crop: int = 176
-    lr: float = 3e-4
+    lr: float | None = None
+    """None: the training step's own default (3e-4 for most models, 2e-4 for pix2pix)."""
     loss: str | None = None
     prior: Path | None = None
     init: str | None = None
     width_mult: float | None = None
+    overrides: dict[str, Any] = dataclasses.field(default_factory=dict)
+    """Config fields of a new model (``--set KEY=VALUE``)."""
     resume: bool = False
     device: str = "auto"
     amp: bool = False
@@ -292,14 +295,19 @@ def _check_image(path: Path) -> str | None:
 
 
 def _build_model(spec: ModelSpec, cfg: TrainConfig, checkpoint: dict[str, Any] | None) -> Colorizer:
-    overrides = {} if cfg.width_mult is None else {"width_mult": cfg.width_mult}
+    overrides = dict(cfg.overrides)
+    if cfg.width_mult is not None:
+        overrides["width_mult"] = cfg.width_mult
     if checkpoint is not None:
         config = spec.model_class.config_class.from_dict(json.loads(checkpoint["config"]))
         model = spec.model_class(config)
         model.load_state_dict(checkpoint["model"])
         return model
     if cfg.init is None:
-        return spec.build(**overrides)
+        try:
+            return spec.build(**overrides)
+        except TypeError as exc:  # an unknown config field
+            raise ColorzooError(f"{spec.name}: {exc}") from None
     from .colorizer import load_weights, read_pretrained_config
     from .weights import resolve_weights
 

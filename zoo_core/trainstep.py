@@ -34,14 +34,21 @@ def cosine_schedule(optimizer: torch.optim.Optimizer, total_steps: int, floor: f
 class TrainingStep:
     """Subclass and override ``__call__`` (and the state methods) for custom training."""
 
+    default_lr = 3e-4
+
     def __init__(
-        self, model: nn.Module, loss: Loss, lr: float, total_steps: int, autocast: Autocast = contextlib.nullcontext
+        self,
+        model: nn.Module,
+        loss: Loss,
+        lr: float | None,
+        total_steps: int,
+        autocast: Autocast = contextlib.nullcontext,
     ) -> None:
         self.loss = loss
         self.autocast = autocast
         params = [p for p in model.parameters() if p.requires_grad]
         # Adam with the ECCV16 recipe's betas and weight decay.
-        self.optimizer = torch.optim.Adam(params, lr=lr, betas=(0.9, 0.99), weight_decay=1e-3)
+        self.optimizer = torch.optim.Adam(params, lr=lr or self.default_lr, betas=(0.9, 0.99), weight_decay=1e-3)
         self.scheduler = cosine_schedule(self.optimizer, total_steps, warmup=min(100, total_steps // 20))
 
     def __call__(self, model: nn.Module, batch: Batch, step: int) -> dict[str, float]:
@@ -49,7 +56,7 @@ class TrainingStep:
         self.optimizer.zero_grad(set_to_none=True)
         with self.autocast():
             output = model(batch["L"])
-        loss = self.loss(output.float(), batch)
+        loss = self.loss(output, batch)
         loss.backward()
         self.optimizer.step()
         self.scheduler.step()
@@ -70,4 +77,4 @@ class TrainingStep:
     def eval_loss(self, model: nn.Module, batch: Batch) -> float:
         with self.autocast():
             output = model(batch["L"])
-        return self.loss(output.float(), batch).item()
+        return self.loss(output, batch).item()

@@ -1,0 +1,96 @@
+"""Deep Koalarization: encoder + feature extractor + fusion + decoder.
+
+The encoder turns H x W x 1 into H/8 x W/8 x 256 (8 convs of 3x3; stride 2 at layers 1, 3, 5).
+The gray image, replicated to 3 channels at the extractor's own input size, goes through a timm
+classifier; its pre-softmax embedding (1000 logits) is tiled over H/8 x W/8 and concatenated
+with the encoder output. A 1x1 fusion conv brings it to 256 channels; the decoder (128, 64, 64,
+32, 2 channels with three 2x upsamplings) returns to H x W x 2, tanh.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from zoo_core.backbones import create_backbone
+from zoo_core.colorizer import Colorizer, ColorizerConfig
+from zoo_core.lab import join_lab
+from zoo_core.losses import AB_SCALE
+
+ENCODER = [(64, 2), (128, 1), (128, 2), (256, 1), (256, 2), (512, 1), (512, 1), (256, 1)]
+
+
+@dataclasses.dataclass
+class KoalaConfig(ColorizerConfig):
+    input_size: int = 224
+    extractor: str = "inception_resnet_v2"
+    """timm model: inception_resnet_v2 (the paper), seresnet152d or efficientnet_b7."""
+    pretrained_backbone: bool = False
+    """ImageNet weights for the extractor (timm's hub, needs network once); the paper's setting."""
+    extractor_size: int | None = None
+    """The extractor's input size (default: its pretrained config, e.g. 299 for Inception)."""
+    freeze_extractor: bool = True
+
+
+def _conv(cin: int, cout: int, stride: int = 1) -> nn.Sequential:
+    return nn.Sequential(nn.Conv2d(cin, cout, 3, stride=stride, padding=1), nn.ReLU(inplace=True))
+
+
+class KoalaColorizer(Colorizer):
+    config_class = KoalaConfig
+    config: KoalaConfig
+
+    def __init__(self, config: KoalaConfig) -> None:
+        super().__init__(config)
+        layers, channels = [], 1
+        for width, stride in ENCODER:
+            layers.append(_conv(channels, width, stride))
+            channels = width
+        self.encoder = nn.Sequential(*layers)
+        self.extractor = create_backbone(config.extractor, pretrained=config.pretrained_backbone)
+        embedding = self.extractor.num_classes
+        self.extractor_size = (
+            config.extractor_size or self.extractor.pretrained_cfg.get("input_size", (3, 224, 224))[-1]
+        )
+        cfg = self.extractor.pretrained_cfg
+        self.register_buffer("mean", torch.tensor(cfg.get("mean", (0.485, 0.456, 0.406))).view(1, 3, 1, 1), False)
+        self.register_buffer("std", torch.tensor(cfg.get("std", (0.229, 0.224, 0.225))).view(1, 3, 1, 1), False)
+        if config.freeze_extractor:
+            self.extractor.requires_grad_(False)
+        self.fusion = nn.Sequential(nn.Conv2d(256 + embedding, 256, 1), nn.ReLU(inplace=True))
+        self.decoder = nn.Sequential(
+            _conv(256, 128), nn.Upsample(scale_factor=2.0),
+            _conv(128, 64), _conv(64, 64), nn.Upsample(scale_factor=2.0),
+            _conv(64, 32), nn.Conv2d(32, 2, 3, padding=1), nn.Tanh(), nn.Upsample(scale_factor=2.0),
+        )  # fmt: skip
+
+    def train(self, mode: bool = True) -> KoalaColorizer:
+        super().train(mode)
+        if self.config.freeze_extractor:
+            self.extractor.eval()  # frozen means its BatchNorm statistics too
+        return self
+
+    def embed(self, lightness: torch.Tensor) -> torch.Tensor:
+        """The extractor's pre-softmax embedding of the gray image, (B, 1000)."""
+        gray = join_lab_batch(lightness)
+        gray = F.interpolate(gray, size=(self.extractor_size,) * 2, mode="bilinear", align_corners=False)
+        return self.extractor((gray - self.mean) / self.std)
+
+    def forward(self, lightness: torch.Tensor) -> torch.Tensor:
+        features = self.encoder((lightness - 50.0) / 50.0)
+        with torch.set_grad_enabled(torch.is_grad_enabled() and not self.config.freeze_extractor):
+            embedding = self.embed(lightness)
+        tiled = embedding[:, :, None, None].expand(-1, -1, *features.shape[-2:])
+        out = self.decoder(self.fusion(torch.cat([features, tiled], dim=1)))
+        if out.shape[-2:] != lightness.shape[-2:]:
+            out = F.interpolate(out, size=lightness.shape[-2:], mode="bilinear", align_corners=False)
+        return out * AB_SCALE
+
+
+def join_lab_batch(lightness: torch.Tensor) -> torch.Tensor:
+    """Gray sRGB in [0, 1], 3 channels, for a batch of L (B, 1, H, W)."""
+    zeros = torch.zeros(lightness.shape[0], 2, *lightness.shape[-2:], device=lightness.device)
+    return torch.stack([join_lab(lightness[i].float(), zeros[i]) for i in range(lightness.shape[0])]).float() / 255.0

@@ -1,0 +1,132 @@
+"""A VGG-16 residual encoder (timm) with an explicit palette fed back into its decoder."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Any
+
+import kornia.color
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from zoo_core.backbones import create_backbone
+from zoo_core.colorizer import Colorizer, ColorizerConfig
+from zoo_core.errors import ColorzooError
+from zoo_core.imageio import Photo
+from zoo_core.lab import lab_to_rgb, rgb_to_lab
+from zoo_core.losses import AB_SCALE
+
+from .palette import coordinates, histogram, palette_target, shifted
+
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+
+
+@dataclasses.dataclass
+class ResencConfig(ColorizerConfig):
+    input_size: int = 224
+    space: str = "lab"
+    """``lab``: predict ab from L. ``hsv``: predict hue and saturation from value."""
+    trunk: str = "vgg16"
+    pretrained_backbone: bool = False
+    freeze_trunk: bool = False
+    palette_bins: int = 8
+    """The palette is a palette_bins x palette_bins histogram (ab, or hue x saturation)."""
+    width: int = 256
+    """Decoder width at the deepest stage (halved at each upsampling, at least 32)."""
+
+
+class ResencColorizer(Colorizer):
+    """forward(L) -> {"ab": (B, 2, H, W), "palette": logits (B, K), and "hs" in HSV mode}."""
+
+    config_class = ResencConfig
+    config: ResencConfig
+
+    def __init__(self, config: ResencConfig) -> None:
+        super().__init__(config)
+        if config.space not in ("lab", "hsv"):
+            raise ValueError(f"space must be lab or hsv, got {config.space!r}")
+        self.trunk = create_backbone(
+            config.trunk, pretrained=config.pretrained_backbone, features_only=True, out_indices=(0, 1, 2, 3, 4)
+        )
+        if config.freeze_trunk:
+            self.trunk.requires_grad_(False)
+        skips = self.trunk.feature_info.channels()  # vgg16: 64, 128, 256, 512, 512 at strides 1..16
+        widths = [max(32, config.width // 2**i) for i in range(len(skips))]
+        self.project = nn.ModuleList(  # residual (additive) taps of every trunk stage: a hypercolumn
+            nn.Sequential(nn.Conv2d(c, w, 1, bias=False), nn.BatchNorm2d(w))
+            for c, w in zip(skips[::-1], widths, strict=True)
+        )
+        self.refine = nn.ModuleList(
+            nn.Sequential(nn.Conv2d(w, w_next, 3, padding=1), nn.BatchNorm2d(w_next), nn.ReLU(inplace=True))
+            for w, w_next in zip(widths, [*widths[1:], widths[-1]], strict=True)
+        )
+        bins = config.palette_bins**2
+        self.palette_head = nn.Sequential(
+            nn.AdaptiveAvgPool2d(1),
+            nn.Flatten(),
+            nn.Linear(skips[-1], 256),
+            nn.ReLU(inplace=True),
+            nn.Linear(256, bins),
+        )
+        self.palette_in = nn.ModuleList(nn.Linear(bins, w) for w in widths)  # the palette, back into the decoder
+        self.head = nn.Conv2d(widths[-1], 2, 3, padding=1)
+        self.register_buffer("mean", torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1), persistent=False)
+        self.register_buffer("std", torch.tensor(IMAGENET_STD).view(1, 3, 1, 1), persistent=False)
+        self._palette_override: dict[str, Any] = {}
+
+    def forward(self, lightness: torch.Tensor) -> dict[str, torch.Tensor]:
+        gray = _gray_rgb(lightness)
+        features = self.trunk((gray - self.mean) / self.std)[::-1]  # deepest first
+        logits = self.palette_head(features[0])
+        palette = self._steered(torch.sigmoid(logits))
+        x = None
+        for i, (feat, project, refine, inject) in enumerate(
+            zip(features, self.project, self.refine, self.palette_in, strict=True)
+        ):
+            tap = project(feat)
+            x = tap if i == 0 else F.interpolate(x, size=tap.shape[-2:], mode="bilinear", align_corners=False) + tap
+            x = refine(x + inject(palette)[:, :, None, None])
+        raw = self.head(x)
+        if raw.shape[-2:] != lightness.shape[-2:]:
+            raw = F.interpolate(raw, size=lightness.shape[-2:], mode="bilinear", align_corners=False)
+        if self.config.space == "lab":
+            return {"ab": torch.tanh(raw) * AB_SCALE, "palette": logits}
+        hs = torch.sigmoid(raw)  # hue in turns, saturation, both in [0, 1]
+        return {"ab": _hsv_to_ab(hs, gray), "hs": hs, "palette": logits}
+
+    # -- the human in the loop ---------------------------------------------------------------
+
+    def steer(self, palette_shift: str | None = None, palette_from: Photo | None = None, **other: Any) -> None:
+        """Replace the predicted palette by a reference photo's, and/or push it towards a color."""
+        if other:
+            raise ColorzooError(f"{self.config.model} takes palette_shift and palette_from, not {', '.join(other)}")
+        self._palette_override = {"shift": palette_shift, "reference": None}
+        if palette_from is not None:
+            rgb = torch.from_numpy(palette_from.rgb).permute(2, 0, 1)[None].float()
+            if rgb.shape[1] == 1:
+                raise ColorzooError(f"{palette_from.path}: a gray reference has no palette to give")
+            coords = coordinates(rgb, self.config.space, is_lab=False)
+            self._palette_override["reference"] = palette_target(histogram(coords, self.config.palette_bins))[0]
+
+    def _steered(self, palette: torch.Tensor) -> torch.Tensor:
+        override = self._palette_override
+        if override.get("reference") is not None:
+            palette = override["reference"].to(palette)[None].expand_as(palette)
+        if override.get("shift"):
+            palette = shifted(palette, override["shift"], self.config.space, self.config.palette_bins)
+        return palette
+
+
+def _gray_rgb(lightness: torch.Tensor) -> torch.Tensor:
+    """L (B, 1, H, W) -> the gray sRGB image in [0, 1], 3 channels."""
+    lab = torch.cat([lightness.float(), torch.zeros_like(lightness, dtype=torch.float).expand(-1, 2, -1, -1)], 1)
+    return lab_to_rgb(lab)
+
+
+def _hsv_to_ab(hs: torch.Tensor, gray: torch.Tensor) -> torch.Tensor:
+    """Hue and saturation with the gray image's value -> ab (the Lab pipeline takes it from there)."""
+    hsv = torch.cat([hs[:, :1] * 2 * math.pi, hs[:, 1:2], gray[:, :1]], dim=1)
+    return rgb_to_lab(kornia.color.hsv_to_rgb(hsv))[:, 1:]

@@ -1,0 +1,69 @@
+"""The palette: a coarse color histogram (bins x bins) that a person can read and edit.
+
+In Lab the bins cover ab in [-110, 110]^2; in HSV they cover hue x saturation in [0, 1]^2.
+"""
+
+from __future__ import annotations
+
+import math
+
+import kornia.color
+import torch
+import torch.nn.functional as F
+
+from zoo_core.errors import ColorzooError
+from zoo_core.lab import lab_to_rgb, rgb_to_lab
+from zoo_core.losses import AB_SCALE
+
+#: Named colors users can push a palette towards, as sRGB.
+NAMED_COLORS = {
+    "red": (0.85, 0.1, 0.1),
+    "orange": (0.95, 0.55, 0.1),
+    "yellow": (0.95, 0.85, 0.15),
+    "green": (0.15, 0.65, 0.2),
+    "cyan": (0.1, 0.75, 0.8),
+    "blue": (0.15, 0.3, 0.85),
+    "purple": (0.55, 0.2, 0.7),
+    "pink": (0.95, 0.5, 0.7),
+    "brown": (0.55, 0.35, 0.2),
+}
+
+
+def coordinates(rgb_or_lab: torch.Tensor, space: str, is_lab: bool = True) -> torch.Tensor:
+    """(B, 2, H, W) palette coordinates in [0, 1]^2 from Lab (or sRGB with ``is_lab=False``)."""
+    if space == "lab":
+        lab = rgb_or_lab if is_lab else rgb_to_lab(rgb_or_lab)
+        return (lab[:, 1:] / (2 * AB_SCALE) + 0.5).clamp(0, 1)
+    rgb = lab_to_rgb(rgb_or_lab) if is_lab else rgb_or_lab
+    hsv = kornia.color.rgb_to_hsv(rgb)
+    return torch.stack([hsv[:, 0] / (2 * math.pi), hsv[:, 1]], dim=1).clamp(0, 1)
+
+
+def histogram(coords: torch.Tensor, bins: int) -> torch.Tensor:
+    """Share of pixels per palette bin, (B, bins * bins), each row summing to 1."""
+    idx = (coords * bins).long().clamp(0, bins - 1)
+    flat = (idx[:, 0] * bins + idx[:, 1]).flatten(1)
+    counts = torch.zeros(flat.shape[0], bins * bins, device=coords.device)
+    counts.scatter_add_(1, flat, torch.ones_like(flat, dtype=counts.dtype))
+    return counts / counts.sum(dim=1, keepdim=True)
+
+
+def palette_target(hist: torch.Tensor) -> torch.Tensor:
+    """What the palette head learns (binary cross-entropy): each bin's share relative to the largest."""
+    return hist / hist.amax(dim=1, keepdim=True).clamp_min(1e-8)
+
+
+def shifted(palette: torch.Tensor, color: str, space: str, bins: int, strength: float = 0.6) -> torch.Tensor:
+    """Push a palette (B, K) towards a named color: blend in a Gaussian bump at that color."""
+    if color not in NAMED_COLORS:
+        raise ColorzooError(f"unknown palette color {color!r}: use one of {', '.join(NAMED_COLORS)}")
+    rgb = torch.tensor(NAMED_COLORS[color], device=palette.device).view(1, 3, 1, 1)
+    center = coordinates(rgb, space, is_lab=False).view(2)
+    grid = (torch.arange(bins, device=palette.device) + 0.5) / bins
+    ga, gb = torch.meshgrid(grid, grid, indexing="ij")
+    bump = torch.exp(-((ga - center[0]) ** 2 + (gb - center[1]) ** 2) / (2 * (1.0 / bins) ** 2)).flatten()
+    return (1 - strength) * palette + strength * (bump / bump.max())[None]
+
+
+def palette_bce(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    return F.binary_cross_entropy_with_logits(logits.float(), target)
