@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers import install_plugin
 
 EXAMPLE = Path(__file__).parent / "example_plugin"
 BIN = Path(sys.executable).parent
@@ -18,26 +19,7 @@ def _run(args, env, **kwargs):
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory):
     """pip-install the example plugin into a scratch site directory (not into this venv)."""
-    target = tmp_path_factory.mktemp("site")
-    result = _run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "install",
-            "--no-deps",
-            "--no-build-isolation",
-            "--no-index",
-            "--target",
-            str(target),
-            str(EXAMPLE),
-        ],
-        env=os.environ.copy(),
-    )
-    assert result.returncode == 0, result.stderr
-    env = os.environ.copy()
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(target), env.get("PYTHONPATH")]))
-    return env
+    return install_plugin(EXAMPLE, tmp_path_factory.mktemp("site"))
 
 
 def test_not_listed_before_installing():

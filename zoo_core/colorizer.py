@@ -154,18 +154,23 @@ def load_weights(model: nn.Module, weights_file: str | os.PathLike[str]) -> None
         state = load_file(str(weights_file))
     except (SafetensorError, OSError) as exc:
         raise WeightsError(f"{weights_file}: not a readable safetensors file ({exc})") from exc
-    expected = model.state_dict()
+    mismatch = state_mismatch(model.state_dict(), state)
+    if mismatch:
+        raise WeightsError(f"{weights_file}: weights do not fit the model ({mismatch})")
+    model.load_state_dict(state, strict=True)
+
+
+def state_mismatch(expected: dict[str, torch.Tensor], state: dict[str, torch.Tensor]) -> str | None:
+    """What keeps ``state`` from loading into a model whose state dict is ``expected``, or None."""
     missing = sorted(set(expected) - set(state))
     unexpected = sorted(set(state) - set(expected))
-    wrong = [k for k in expected if k in state and state[k].shape != expected[k].shape]
-    if missing or unexpected or wrong:
-        parts = []
-        if missing:
-            parts.append(f"missing {missing[:3]}{'...' if len(missing) > 3 else ''}")
-        if unexpected:
-            parts.append(f"unexpected {unexpected[:3]}{'...' if len(unexpected) > 3 else ''}")
-        if wrong:
-            k = wrong[0]
-            parts.append(f"shape of {k} is {tuple(state[k].shape)}, expected {tuple(expected[k].shape)}")
-        raise WeightsError(f"{weights_file}: weights do not fit the model ({'; '.join(parts)})")
-    model.load_state_dict(state, strict=True)
+    wrong = [k for k in expected if k in state and tuple(state[k].shape) != tuple(expected[k].shape)]
+    parts = []
+    if missing:
+        parts.append(f"missing {missing[:3]}{'...' if len(missing) > 3 else ''}")
+    if unexpected:
+        parts.append(f"unexpected {unexpected[:3]}{'...' if len(unexpected) > 3 else ''}")
+    if wrong:
+        k = wrong[0]
+        parts.append(f"{k} is {tuple(state[k].shape)}, expected {tuple(expected[k].shape)}")
+    return "; ".join(parts) or None

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import torch
 
+from .colorizer import state_mismatch
 from .errors import WeightsError
 from .hub import CARD_NAME, sha256_of
 from .registry import get_model_spec
@@ -53,18 +54,9 @@ def import_state_dict(
     for key, value in expected.items():  # BatchNorm counters are absent from older releases
         if key.endswith("num_batches_tracked") and key not in state:
             state[key] = torch.zeros_like(value)
-    missing = sorted(set(expected) - set(state))
-    unexpected = sorted(set(state) - set(expected))
-    wrong = [k for k in expected if k in state and tuple(state[k].shape) != tuple(expected[k].shape)]
-    if missing or unexpected or wrong:
-        detail = []
-        if missing:
-            detail.append(f"missing {missing[:3]}")
-        if unexpected:
-            detail.append(f"unexpected {unexpected[:3]}")
-        if wrong:
-            detail.append(f"{wrong[0]} is {tuple(state[wrong[0]].shape)}, expected {tuple(expected[wrong[0]].shape)}")
-        raise WeightsError(f"{source}: not {model_name} weights ({'; '.join(detail)})")
+    mismatch = state_mismatch(expected, state)
+    if mismatch:
+        raise WeightsError(f"{source}: not {model_name} weights ({mismatch})")
     if "model_out.weight" in expected and not torch.allclose(
         state["model_out.weight"].float(), expected["model_out.weight"], atol=1e-3
     ):

@@ -18,7 +18,7 @@ from zoo_core.imageio import Photo
 from zoo_core.lab import lab_to_rgb, rgb_to_lab
 from zoo_core.losses import AB_SCALE
 
-from .palette import coordinates, histogram, palette_target, shifted
+from .palette import NAMED_COLORS, coordinates, histogram, palette_target, shifted
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -103,6 +103,8 @@ class ResencColorizer(Colorizer):
         """Replace the predicted palette by a reference photo's, and/or push it towards a color."""
         if other:
             raise ColorzooError(f"{self.config.model} takes palette_shift and palette_from, not {', '.join(other)}")
+        if palette_shift is not None and palette_shift not in NAMED_COLORS:
+            raise ColorzooError(f"unknown palette color {palette_shift!r}: use one of {', '.join(NAMED_COLORS)}")
         self._palette_override = {"shift": palette_shift, "reference": None}
         if palette_from is not None:
             rgb = torch.from_numpy(palette_from.rgb).permute(2, 0, 1)[None].float()

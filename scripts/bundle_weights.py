@@ -1,0 +1,47 @@
+"""Copy a trained model directory into its plugin package as compact bundled weights (fp16).
+
+    python scripts/bundle_weights.py runs/zhang-rebal-w05 zhang-rebal [--max-mb 20]
+
+Writes config.json + model.safetensors into the model's ``bundled_weights`` directory, checks
+the size budget, and prints the sha256 of each file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import torch
+
+from zoo_core import Colorizer, get_model_spec
+from zoo_core.hub import sha256_of
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("run", type=Path, help="model directory written by colorzoo train")
+    parser.add_argument("model", help="registered model name")
+    parser.add_argument("--max-mb", type=float, default=20.0)
+    args = parser.parse_args()
+    spec = get_model_spec(args.model)
+    if spec.bundled_weights is None:
+        print(f"error: {spec.name} declares no bundled_weights directory", file=sys.stderr)
+        return 1
+    model = Colorizer.from_pretrained(args.run)
+    if model.config.model != spec.name:
+        print(f"error: {args.run} holds {model.config.model}, not {spec.name}", file=sys.stderr)
+        return 1
+    target = model.save_pretrained(spec.bundled_weights, dtype=torch.float16)
+    size_mb = sum(p.stat().st_size for p in target.iterdir()) / 2**20
+    for path in sorted(target.iterdir()):
+        print(f"{path}: {path.stat().st_size:,} bytes, sha256 {sha256_of(path)}")
+    if size_mb > args.max_mb:
+        print(f"error: {size_mb:.1f} MB is over the {args.max_mb} MB budget", file=sys.stderr)
+        return 1
+    print(f"bundled {spec.name} ({model.num_parameters():,} parameters, {size_mb:.1f} MB fp16) in {target}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
