@@ -172,6 +172,7 @@ def _train(cfg: TrainConfig, progress: Progress | None, rank: int, world: int, d
     images_per_s = 0.0
     model.train()
     while step < total_steps:
+        step_at_epoch_start = step
         epoch, offset = divmod(step, steps_per_epoch)
         sampler.set_epoch(epoch)
         dataset.set_epoch(epoch)
@@ -223,6 +224,8 @@ def _train(cfg: TrainConfig, progress: Progress | None, rank: int, world: int, d
                     dist.barrier()
             if progress is not None and main:
                 progress(step, total_steps, {**last, "images_per_s": images_per_s})
+        if step == step_at_epoch_start:  # every file became unreadable since the scan
+            raise ColorzooError(f"{cfg.data}: no image could be read during a whole epoch")
 
     if main:
         model.eval()
