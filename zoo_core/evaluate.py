@@ -151,7 +151,7 @@ def _score(entry: Scores, chunk, pred, truth, true_lab, weights, keep_outputs: i
     curve = metrics.ab_accuracy_curve(pred_lab, true_lab)
     rebal_curve = metrics.ab_accuracy_curve(pred_lab, true_lab, weights)
     weight_sums = weights.flatten(1).sum(dim=1)
-    entry.pooled_rebal_hist += (rebal_curve * weight_sums[:, None]).sum(dim=0).double().cpu()
+    entry.pooled_rebal_hist += (rebal_curve * weight_sums[:, None]).sum(dim=0).cpu().double()
     entry.pooled_rebal_total += float(weight_sums.sum())
     values = {
         "auc": metrics.auc(curve),

@@ -86,8 +86,8 @@ def one_hot_encode(ab: torch.Tensor) -> torch.Tensor:
 
 
 def ab_histogram(ab: torch.Tensor) -> torch.Tensor:
-    """Counts of pixels per nearest bin, (313,) float64: accumulate it to get a prior."""
-    return torch.bincount(nearest_bin(ab).flatten(), minlength=NUM_BINS).double()
+    """Counts of pixels per nearest bin, (313,) float64 on the CPU: accumulate it to get a prior."""
+    return torch.bincount(nearest_bin(ab).flatten(), minlength=NUM_BINS).cpu().double()  # MPS has no float64
 
 
 def smooth_prior(prior: torch.Tensor, sigma: float = 5.0) -> torch.Tensor:
