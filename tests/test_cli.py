@@ -166,9 +166,9 @@ def test_globs_and_missing_paths(cli, tmp_path, weights_dir, astronaut_png):
 
 
 def test_no_weights_is_a_clear_refusal(cli, tmp_path, astronaut_png):
-    result = cli("run", "zhang-rebal", astronaut_png, "-o", tmp_path)
+    result = cli("run", "zhang-onehot", astronaut_png, "-o", tmp_path)  # ships no weights
     assert result.exit_code == 1
-    assert "no weights for zhang-rebal" in result.output and "--weights" in result.output
+    assert "no weights for zhang-onehot" in result.output and "--weights" in result.output
     assert not list(tmp_path.iterdir())
 
 

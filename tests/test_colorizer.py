@@ -70,5 +70,6 @@ def test_garbage_weights_file_is_a_clear_error(tmp_path):
 
 
 def test_no_weights_refuses_with_what_to_do():
-    with pytest.raises(NoWeightsError, match=r"no weights for zhang-rebal: .*--weights"):
-        create_model("zhang-rebal", pretrained=True)
+    # zhang-onehot ships no weights (zhang-rebal, -unbal and -euclidean do)
+    with pytest.raises(NoWeightsError, match=r"no weights for zhang-onehot: .*--weights"):
+        create_model("zhang-onehot", pretrained=True)
