@@ -23,6 +23,9 @@ from PIL import Image
 from .batch import IMAGE_SUFFIXES
 from .lab import rgb_to_lab
 
+#: What Pillow raises for a file it cannot read (corrupt, truncated, not an image, a bomb).
+READ_ERRORS = (OSError, ValueError, SyntaxError, Image.DecompressionBombError)
+
 SKIP_UNREADABLE = "unreadable"
 SKIP_GRAY = "gray"
 
@@ -81,7 +84,7 @@ class ColorImageDataset(torch.utils.data.Dataset):
                 if is_gray(image):
                     return (str(path), SKIP_GRAY)
                 image = image.convert("RGB")
-        except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+        except READ_ERRORS:
             return (str(path), SKIP_UNREADABLE)
         if self.train:
             gen = torch.Generator().manual_seed(hash((self.seed, self.epoch, index)) & 0x7FFF_FFFF_FFFF)

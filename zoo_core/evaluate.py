@@ -19,7 +19,7 @@ from PIL import Image
 
 from . import metrics
 from .colorizer import Colorizer
-from .data import center_crop, is_gray
+from .data import READ_ERRORS, center_crop, is_gray
 from .errors import ColorzooError
 from .lab import join_lab
 from .quantize import NUM_BINS, ab_histogram
@@ -76,7 +76,7 @@ def load_eval_images(
                         on_skip(path, "grayscale: no ground-truth color")
                     continue
                 crop = center_crop(image.convert("RGB"), size)
-        except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
+        except READ_ERRORS as exc:
             if on_skip:
                 on_skip(path, f"cannot be read ({exc})")
             continue

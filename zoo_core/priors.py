@@ -16,7 +16,7 @@ import torch
 from PIL import Image
 
 from .atomic import write_text
-from .data import is_gray
+from .data import READ_ERRORS, is_gray
 from .lab import rgb_to_lab
 from .quantize import NUM_BINS, ab_bins, ab_histogram, smooth_prior
 
@@ -40,7 +40,7 @@ def compute_prior(
                     rgb = torch.from_numpy(np.asarray(image, dtype=np.float32) / 255.0).permute(2, 0, 1)
                     counts += ab_histogram(rgb_to_lab(rgb[None])[:, 1:])
                     tally["images"] += 1
-        except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+        except READ_ERRORS:
             tally["unreadable"] += 1
         if on_file is not None:
             on_file(path)

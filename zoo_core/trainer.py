@@ -30,7 +30,7 @@ from torch.utils.data.distributed import DistributedSampler
 
 from .atomic import atomic_write, write_text
 from .colorizer import Colorizer
-from .data import ColorImageDataset, collate, find_images, is_gray, split_files, to_lab_batch, warn_skipped
+from .data import READ_ERRORS, ColorImageDataset, collate, find_images, is_gray, split_files, to_lab_batch, warn_skipped
 from .devices import pick_device
 from .errors import ColorzooError
 from .grid import image_grid, save_grid
@@ -293,7 +293,7 @@ def _check_image(path: Path) -> str | None:
             image.draft("RGB", (128, 128))
             image.load()
             return "gray" if is_gray(image) else None
-    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+    except READ_ERRORS:
         return "unreadable"
 
 
