@@ -257,6 +257,24 @@ def test_priors_command(photos, tmp_path):
     assert not (tmp_path / "r" / "priors.json").exists()  # the given prior was used
 
 
+def test_loss_options_reach_the_loss(photos, tmp_path):
+    """lam=1 mixes the prior entirely with the uniform one: every rebalancing weight is 1, plain ce."""
+    losses = {}
+    for name, options in (("ce", {}), ("ce-rebal", {"lam": 1.0}), ("ce-rebal", {})):
+        out = tmp_path / f"{name}-{len(options)}"
+        cfg = TrainConfig(model="zhang-rebal", data=photos, out=out, steps=1, batch_size=4, crop=32, width_mult=0.125,
+                          workers=0, loss=name, loss_options=options, log_every=1, eval_every=1000)  # fmt: skip
+        train(cfg)
+        losses[name, len(options)] = json.loads((out / "train_log.jsonl").read_text().splitlines()[0])["loss"]
+        assert json.loads((out / "train_config.json").read_text())["loss_options"] == options
+    assert losses["ce-rebal", 1] == pytest.approx(losses["ce", 0], rel=1e-4)
+    assert losses["ce-rebal", 0] != pytest.approx(losses["ce", 0], rel=1e-2)
+    result = _colorzoo("train", "zhang-rebal", "--data", photos, "--out", tmp_path / "x", "--loss-set", "gamma=2")
+    assert result.returncode == 1 and "loss ce-rebal" in result.stderr and "gamma" in result.stderr
+    result = _colorzoo("train", "zhang-rebal", "--data", photos, "--out", tmp_path / "y", "--loss-set", "lam")
+    assert result.returncode == 1 and "--loss-set 'lam': expected KEY=VALUE" in result.stderr
+
+
 def test_bad_data_folder_is_a_clear_error(tmp_path):
     result = _colorzoo("train", "zhang-rebal", "--data", tmp_path / "nope", "--out", tmp_path / "o")
     assert result.returncode == 1 and "nope: not a directory" in result.stderr

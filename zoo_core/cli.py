@@ -170,6 +170,9 @@ def train(
     crop: Annotated[int, typer.Option(min=16, help="Training crop size.")] = 176,
     lr: Annotated[float | None, typer.Option(help="Peak learning rate (default: the model's own recipe).")] = None,
     loss: Annotated[str | None, typer.Option(help="Loss name (default: the model's own).")] = None,
+    loss_set: Annotated[
+        list[str] | None, typer.Option("--loss-set", help="Loss option, KEY=VALUE, e.g. lam=0.5 (repeatable).")
+    ] = None,
     prior: Annotated[
         Path | None, typer.Option(help="Color prior for rebalancing (`colorzoo priors`); default: the training data's.")
     ] = None,
@@ -193,9 +196,11 @@ def train(
 
     cfg = TrainConfig(
         model=model, data=data, out=out_dir or Path("runs") / model, val=val, val_fraction=val_fraction, steps=steps,
-        epochs=epochs, batch_size=batch_size, crop=crop, lr=lr, loss=loss, prior=prior, init=init,
-        width_mult=width_mult, overrides=_parse_overrides(set_config or []), resume=resume, device=device, amp=amp,
-        seed=seed, workers=workers, eval_every=eval_every, checkpoint_every=checkpoint_every, log_every=log_every,
+        epochs=epochs, batch_size=batch_size, crop=crop, lr=lr, loss=loss,
+        loss_options=_parse_overrides(loss_set or [], "--loss-set"), prior=prior, init=init,
+        width_mult=width_mult, overrides=_parse_overrides(set_config or [], "--set"), resume=resume, device=device,
+        amp=amp, seed=seed, workers=workers, eval_every=eval_every, checkpoint_every=checkpoint_every,
+        log_every=log_every,
     )  # fmt: skip
     with _progress(extra="{task.fields[status]}") as progress:
         task = progress.add_task(f"train {model}", total=None, status="")
@@ -344,13 +349,13 @@ def bench(
         write_text(json_path, json.dumps(results, indent=2))
 
 
-def _parse_overrides(items: list[str]) -> dict[str, Any]:
+def _parse_overrides(items: list[str], flag: str) -> dict[str, Any]:
     """KEY=VALUE pairs; values are JSON when they parse (numbers, true, lists), else strings."""
     overrides = {}
     for item in items:
         key, sep, value = item.partition("=")
         if not sep or not key:
-            raise ColorzooError(f"--set {item!r}: expected KEY=VALUE")
+            raise ColorzooError(f"{flag} {item!r}: expected KEY=VALUE")
         try:
             overrides[key] = json.loads(value)
         except json.JSONDecodeError:

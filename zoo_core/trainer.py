@@ -58,6 +58,8 @@ class TrainConfig:
     lr: float | None = None
     """None: the training step's own default (3e-4 for most models, 2e-4 for pix2pix)."""
     loss: str | None = None
+    loss_options: dict[str, Any] = dataclasses.field(default_factory=dict)
+    """Keyword arguments of the loss (``--loss-set KEY=VALUE``), e.g. ``lam`` of ce-rebal."""
     prior: Path | None = None
     init: str | None = None
     width_mult: float | None = None
@@ -329,8 +331,8 @@ def _build_loss(spec: ModelSpec, cfg: TrainConfig, train_files: list[Path], out:
     if name is None:
         raise ColorzooError(f"{spec.name} declares no default loss; pass --loss")
     loss_spec = get_loss_spec(name)
-    options: dict[str, Any] = {}
-    if "prior" in inspect.signature(loss_spec.factory).parameters:
+    options: dict[str, Any] = dict(cfg.loss_options)
+    if "prior" in inspect.signature(loss_spec.factory).parameters and "prior" not in options:
         if cfg.prior is not None:
             try:
                 options["prior"] = load_prior(cfg.prior)
@@ -341,7 +343,10 @@ def _build_loss(spec: ModelSpec, cfg: TrainConfig, train_files: list[Path], out:
             if out is not None:
                 save_prior(out / "priors.json", counts, tally)
             options["prior"] = counts / counts.sum()
-    return create_loss(name, **options)
+    try:
+        return create_loss(name, **options)
+    except TypeError as exc:  # an unknown loss option
+        raise ColorzooError(f"loss {name}: {exc}") from None
 
 
 def _val_batches(files: list[Path], cfg: TrainConfig, device: torch.device) -> list[dict[str, torch.Tensor]]:
