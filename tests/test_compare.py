@@ -54,6 +54,16 @@ def test_compare_writes_every_file(cli, small_set, two_models, tmp_path):
     assert temps == sorted(temps) and temps[0] == 0.01 and temps[-1] == 1.0
     report = (out / "report.md").read_text()
     assert "![gray input, each model, ground truth](grid.png)" in report and "| grayscale |" in report
+    # each model against the baseline, image by image
+    assert "## Against the grayscale baseline" in report and "| zhang-euclidean (eucl) | " in report
+    auc = {(r["image"], r["model"], r["temperature"]): float(r["auc"]) for r in rows}
+    diffs = [auc[image, "zhang-euclidean (eucl)", ""] - auc[image, "grayscale", ""] for image in ("astronaut.png",
+             "coffee.png", "chelsea.png")]  # fmt: skip
+    versus = summary[3]["auc_vs_gray"]
+    assert versus["mean"] == pytest.approx(np.mean(diffs), abs=1e-3)
+    assert versus["wins"] == sum(d > 0 for d in diffs) and versus["images"] == 3
+    assert versus["low"] <= versus["mean"] <= versus["high"] and "auc_vs_gray" not in gray
+    assert "zhang-euclidean (eucl): AuC - grayscale" in result.output
     with Image.open(out / "grid.png") as grid:
         assert grid.width > 4 * 100 and grid.height > 3 * 100  # 4 columns, 3 rows
     for label in ("grayscale", "zhang-euclidean"):

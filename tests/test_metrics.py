@@ -86,3 +86,20 @@ def test_colorfulness():
     vivid[:, 0, :4] = 255
     vivid[:, 2, 4:] = 255
     assert float(metrics.colorfulness(vivid)) > 100
+
+
+def test_paired_difference():
+    rng = np.random.default_rng(1)
+    base = rng.uniform(80, 95, size=400)
+    shifted = metrics.paired_difference(base + 1.0, base)
+    assert shifted == {"mean": pytest.approx(1.0), "low": pytest.approx(1.0), "high": pytest.approx(1.0),
+                       "wins": 400, "images": 400}  # fmt: skip
+    noisy = base + 0.5 + rng.normal(0, 1, size=400)
+    d = metrics.paired_difference(noisy, base)
+    half_width = 1.96 * np.std(noisy - base) / np.sqrt(400)  # the normal approximation
+    assert d["low"] < d["mean"] < d["high"]
+    assert d["high"] - d["low"] == pytest.approx(2 * half_width, rel=0.15)
+    assert d["wins"] == int((noisy > base).sum()) and 250 < d["wins"] < 400
+    assert metrics.paired_difference(noisy, base) == d  # seeded: the same report twice
+    with pytest.raises(ValueError):
+        metrics.paired_difference([], [])

@@ -300,7 +300,7 @@ def compare(
 ) -> None:
     """Run several models on the same images: table, report.md, metrics.json/csv, grid.png."""
     from .compare import compare as run_compare
-    from .report import summary_rows
+    from .report import interval_text, summary_rows
 
     with _progress() as progress:
         task = progress.add_task("compare", total=None)
@@ -309,7 +309,13 @@ def compare(
             device=pick_device(device), batch_size=batch_size, sweep=sweep,
             progress=lambda phase, done, total: progress.update(task, completed=done, total=total),
         )  # fmt: skip
-    _metrics_table(summary_rows(result.scores), f"{data}")
+    rows = summary_rows(result.scores)
+    _metrics_table(rows, f"{data}")
+    for row in rows:
+        if "auc_vs_gray" in row:
+            d = row["auc_vs_gray"]
+            text = f"AuC - grayscale {interval_text(d)} (95% interval), above it on {d['wins']}/{d['images']} images"
+            out.print(f"{row['model']}: {text}", soft_wrap=True)
     out.print(f"report: {', '.join(str(p) for p in result.files.values())}", soft_wrap=True)
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from .atomic import write_text
 from .evaluate import GRAYSCALE, METRICS, EvalImage, Scores
 from .grid import image_grid, save_grid
+from .metrics import paired_difference
 from .plots import plot_sweep
 
 HEADERS = {
@@ -31,7 +32,36 @@ def row_label(score: Scores) -> str:
 
 
 def summary_rows(scores: Sequence[Scores]) -> list[dict[str, object]]:
-    return [{"model": row_label(s), "temperature": s.temperature, **s.summary()} for s in scores]
+    """Mean metrics per row; rows other than the baseline add ``auc_vs_gray`` (``paired_difference``)."""
+    gray = next((s for s in scores if s.label == GRAYSCALE), None)
+    rows = []
+    for score in scores:
+        row: dict[str, object] = {"model": row_label(score), "temperature": score.temperature, **score.summary()}
+        if gray is not None and score is not gray:
+            row["auc_vs_gray"] = auc_against(score, gray)
+        rows.append(row)
+    return rows
+
+
+def auc_against(score: Scores, baseline: Scores) -> dict[str, float]:
+    """Per-image AuC of ``score`` minus the baseline's on the same images, with a bootstrap interval."""
+    theirs = {row["image"]: row["auc"] for row in baseline.per_image}
+    mine = [row for row in score.per_image if row["image"] in theirs]
+    return paired_difference([row["auc"] for row in mine], [theirs[row["image"]] for row in mine])
+
+
+def versus_gray_lines(rows: Sequence[dict[str, object]]) -> list[str]:
+    """A markdown table of each model's AuC against the grayscale baseline, image by image."""
+    paired = [(row["model"], row["auc_vs_gray"]) for row in rows if "auc_vs_gray" in row]
+    if not paired:
+        return []
+    lines = ["| model | AuC - gray [95% interval] | images above gray |", "|---|---:|---:|"]
+    lines += [f"| {model} | {interval_text(d)} | {d['wins']}/{d['images']} |" for model, d in paired]
+    return lines
+
+
+def interval_text(d: dict[str, float]) -> str:
+    return f"{d['mean']:+.2f} [{d['low']:+.2f}, {d['high']:+.2f}]"
 
 
 def markdown_table(rows: Sequence[dict[str, object]]) -> str:
@@ -101,6 +131,10 @@ def write_report(
         f"`{GRAYSCALE}` is the ab = 0 baseline every method must beat.",
         "",
     ]
+    if versus := versus_gray_lines(rows):
+        lines += ["## Against the grayscale baseline", "",
+                  "Per-image AuC minus the baseline's, averaged; the interval is a 95% bootstrap over the images.",
+                  "", *versus, ""]  # fmt: skip
     if "grid.png" in written:
         lines += ["## Pictures", "", "![gray input, each model, ground truth](grid.png)", ""]
     if sweep:
