@@ -35,7 +35,7 @@ def test_compare_writes_every_file(cli, small_set, two_models, tmp_path):
     result = cli("compare", *two_models, "--data", small_set, "-o", out, "--size", "64", "--device", "cpu",
                  "--temperature", "0.38", "--temperature", "1.0")  # fmt: skip
     assert result.exit_code == 0, result.output
-    for name in ("report.md", "metrics.json", "metrics.csv", "grid.png", "sweep.png"):
+    for name in ("report.md", "metrics.json", "metrics.csv", "grid.png", "sweep.png", "tradeoff.png"):
         assert (out / name).is_file(), name
     summary = json.loads((out / "metrics.json").read_text())["summary"]
     labels = [row["model"] for row in summary]

@@ -62,3 +62,29 @@ def plot_sweep(sweep: dict[str, list[dict[str, float]]], path: str | os.PathLike
     fig.suptitle("annealed-mean temperature: T -> 0 mode (vivid), T = 1 mean (desaturated)")
     fig.tight_layout()
     return save_figure(fig, path)
+
+
+def plot_tradeoff(rows: list[dict[str, object]], path: str | os.PathLike[str]) -> Path:
+    """AuC against colorfulness, one point per row of a comparison.
+
+    The two pull apart: gray scores well on AuC with no color at all, vivid wrong guesses lose
+    AuC. Dashed lines mark the grayscale baseline's AuC and the ground truth's colorfulness.
+    """
+    fig, ax = _pyplot().subplots(figsize=(7, 5), dpi=100)
+    for row in rows:
+        ax.scatter(row["colorfulness"], row["auc"], s=30)
+        ax.annotate(str(row["model"]), (row["colorfulness"], row["auc"]), fontsize=8,
+                    xytext=(4, 4), textcoords="offset points")  # fmt: skip
+        if row["model"] == "grayscale":
+            ax.axhline(row["auc"], color="gray", linestyle="--", linewidth=1, label="grayscale AuC")
+    truth = [row["colorfulness"] - row["colorfulness_diff"] for row in rows]
+    if truth:
+        ax.axvline(sum(truth) / len(truth), color="tab:green", linestyle="--", linewidth=1,
+                   label="ground-truth colorfulness")  # fmt: skip
+        ax.legend(loc="lower left")
+    ax.set_xlabel("colorfulness (Hasler and Suesstrunk)")
+    ax.set_ylabel("AuC %")
+    ax.set_title("accuracy against colorfulness")
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return save_figure(fig, path)

@@ -13,7 +13,7 @@ from .atomic import write_text
 from .evaluate import GRAYSCALE, METRICS, EvalImage, Scores
 from .grid import image_grid, save_grid
 from .metrics import paired_difference
-from .plots import plot_sweep
+from .plots import plot_sweep, plot_tradeoff
 
 HEADERS = {
     "auc": "AuC %",
@@ -89,7 +89,7 @@ def write_report(
     sweep: dict[str, list[dict[str, float]]] | None = None,
     meta: dict[str, object] | None = None,
 ) -> dict[str, Path]:
-    """Write metrics.json, metrics.csv, grid.png, (sweep.png) and report.md into ``out_dir``."""
+    """Write metrics.json, metrics.csv, grid.png, tradeoff.png, (sweep.png) and report.md into ``out_dir``."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     rows = summary_rows(scores)
@@ -117,6 +117,7 @@ def write_report(
     if grid_rows:
         titles = ["gray input" if s.label == GRAYSCALE else row_label(s) for s in shown] + ["ground truth"]
         written["grid.png"] = save_grid(image_grid(grid_rows, titles, cell_height=160), out / "grid.png")
+    written["tradeoff.png"] = plot_tradeoff(rows, out / "tradeoff.png")
     if sweep:
         written["sweep.png"] = plot_sweep(sweep, out / "sweep.png")
 
@@ -137,6 +138,7 @@ def write_report(
                   "", *versus, ""]  # fmt: skip
     if "grid.png" in written:
         lines += ["## Pictures", "", "![gray input, each model, ground truth](grid.png)", ""]
+    lines += ["## Accuracy against colorfulness", "", "![AuC against colorfulness](tradeoff.png)", ""]
     if sweep:
         lines += ["## Temperature sweep (annealed mean)", "", "![AuC and colorfulness against T](sweep.png)", ""]
         lines += ["| model | T | AuC % | colorfulness |", "|---|---:|---:|---:|"]
