@@ -299,6 +299,18 @@ def test_augmentation_is_reproducible_and_split_is_stable(photos):
     assert is_gray(Image.open(photos / "gray.png")) and not is_gray(Image.open(files[0]))
 
 
+def test_seeds_share_the_validation_split(photos, tmp_path):
+    """Runs with another --seed validate on the same images; --split-seed draws another split."""
+    val_files = {}
+    for seed, split_seed in ((0, 0), (1, 0), (0, 3)):
+        out = tmp_path / f"s{seed}-{split_seed}"
+        train(TrainConfig(model="zhang-unbal", data=photos, out=out, steps=1, batch_size=4, crop=32, width_mult=0.125,
+                          workers=0, val_fraction=0.3, seed=seed, split_seed=split_seed, eval_every=1000))  # fmt: skip
+        val_files[seed, split_seed] = json.loads((out / "train_config.json").read_text())["val_files"]
+    assert val_files[0, 0] and val_files[0, 0] == val_files[1, 0]
+    assert val_files[0, 3] != val_files[0, 0]
+
+
 def test_plugins_can_own_the_training_step(photos, tmp_path, monkeypatch):
     calls = []
 

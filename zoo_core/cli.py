@@ -185,6 +185,7 @@ def train(
     device: Annotated[str, typer.Option(help=f"One of {', '.join(DEVICE_CHOICES)}.")] = "auto",
     amp: Annotated[bool, typer.Option(help="Mixed precision (bfloat16).")] = False,
     seed: Annotated[int, typer.Option(help="Seed for initialization, data order and augmentation.")] = 0,
+    split_seed: Annotated[int, typer.Option(help="Seed of the train/val split (kept apart from --seed).")] = 0,
     workers: Annotated[int, typer.Option(min=0, help="Data-loading processes.")] = 2,
     eval_every: Annotated[int, typer.Option(min=1, help="Validate (and write a picture grid) every N steps.")] = 500,
     checkpoint_every: Annotated[int, typer.Option(min=1, help="Checkpoint every N steps.")] = 500,
@@ -199,8 +200,8 @@ def train(
         epochs=epochs, batch_size=batch_size, crop=crop, lr=lr, loss=loss,
         loss_options=_parse_overrides(loss_set or [], "--loss-set"), prior=prior, init=init,
         width_mult=width_mult, overrides=_parse_overrides(set_config or [], "--set"), resume=resume, device=device,
-        amp=amp, seed=seed, workers=workers, eval_every=eval_every, checkpoint_every=checkpoint_every,
-        log_every=log_every,
+        amp=amp, seed=seed, split_seed=split_seed, workers=workers, eval_every=eval_every,
+        checkpoint_every=checkpoint_every, log_every=log_every,
     )  # fmt: skip
     with _progress(extra="{task.fields[status]}") as progress:
         task = progress.add_task(f"train {model}", total=None, status="")

@@ -69,6 +69,8 @@ class TrainConfig:
     device: str = "auto"
     amp: bool = False
     seed: int = 0
+    split_seed: int = 0
+    """Seed of the train/val split, apart from ``seed``: runs with other seeds validate on the same files."""
     workers: int = 2
     log_every: int = 10
     eval_every: int = 500
@@ -271,7 +273,7 @@ def _scan_data(cfg: TrainConfig) -> tuple[list[Path], list[Path], dict[str, int]
     except FileNotFoundError as exc:
         raise ColorzooError(str(exc)) from None
     if not cfg.val:
-        files, val_files = split_files(files, cfg.val_fraction, cfg.seed)
+        files, val_files = split_files(files, cfg.val_fraction, cfg.split_seed)
     skipped = {"unreadable": 0, "gray": 0}
     usable = []
     for path in files:
