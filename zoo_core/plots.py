@@ -71,10 +71,11 @@ def plot_tradeoff(rows: list[dict[str, object]], path: str | os.PathLike[str]) -
     AuC. Dashed lines mark the grayscale baseline's AuC and the ground truth's colorfulness.
     """
     fig, ax = _pyplot().subplots(figsize=(7, 5), dpi=100)
-    for row in rows:
+    for i, row in enumerate(sorted(rows, key=lambda r: r["auc"])):
         ax.scatter(row["colorfulness"], row["auc"], s=30)
+        # neighbours in AuC alternate above and below their point, so close labels do not overlap
         ax.annotate(str(row["model"]), (row["colorfulness"], row["auc"]), fontsize=8,
-                    xytext=(4, 4), textcoords="offset points")  # fmt: skip
+                    xytext=(4, 4 if i % 2 else -11), textcoords="offset points")  # fmt: skip
         if row["model"] == "grayscale":
             ax.axhline(row["auc"], color="gray", linestyle="--", linewidth=1, label="grayscale AuC")
     truth = [row["colorfulness"] - row["colorfulness_diff"] for row in rows]
