@@ -271,6 +271,8 @@ def test_loss_options_reach_the_loss(photos, tmp_path):
     assert losses["ce-rebal", 0] != pytest.approx(losses["ce", 0], rel=1e-2)
     result = _colorzoo("train", "zhang-rebal", "--data", photos, "--out", tmp_path / "x", "--loss-set", "gamma=2")
     assert result.returncode == 1 and "loss ce-rebal" in result.stderr and "gamma" in result.stderr
+    result = _colorzoo("train", "zhang-rebal", "--data", photos, "--out", tmp_path / "z", "--loss-set", "lam=1.5")
+    assert result.returncode == 1 and "loss ce-rebal: lam" in result.stderr and "[0, 1], got 1.5" in result.stderr
     result = _colorzoo("train", "zhang-rebal", "--data", photos, "--out", tmp_path / "y", "--loss-set", "lam")
     assert result.returncode == 1 and "--loss-set 'lam': expected KEY=VALUE" in result.stderr
 

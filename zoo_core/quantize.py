@@ -104,6 +104,8 @@ def rebalance_weights(prior: torch.Tensor, lam: float = 0.5, sigma: float | None
     ``prior`` is the empirical distribution (or counts) over the 313 bins; it is smoothed
     first when ``sigma`` is given, and the expectation is taken under the prior used.
     """
+    if not 0.0 <= lam <= 1.0:
+        raise ValueError(f"lam mixes the prior with the uniform distribution: it must be in [0, 1], got {lam}")
     p = prior.double() / prior.double().sum()
     if sigma:
         p = smooth_prior(p, sigma)

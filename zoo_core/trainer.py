@@ -347,7 +347,7 @@ def _build_loss(spec: ModelSpec, cfg: TrainConfig, train_files: list[Path], out:
             options["prior"] = counts / counts.sum()
     try:
         return create_loss(name, **options)
-    except TypeError as exc:  # an unknown loss option
+    except (TypeError, ValueError) as exc:  # an unknown loss option, or a bad value
         raise ColorzooError(f"loss {name}: {exc}") from None
 
 
