@@ -301,7 +301,7 @@ def compare(
 ) -> None:
     """Run several models on the same images: table, report.md, metrics.json/csv, grid.png."""
     from .compare import compare as run_compare
-    from .report import interval_text, summary_rows
+    from .report import interval_text
 
     with _progress() as progress:
         task = progress.add_task("compare", total=None)
@@ -310,9 +310,8 @@ def compare(
             device=pick_device(device), batch_size=batch_size, sweep=sweep,
             progress=lambda phase, done, total: progress.update(task, completed=done, total=total),
         )  # fmt: skip
-    rows = summary_rows(result.scores)
-    _metrics_table(rows, f"{data}")
-    for row in rows:
+    _metrics_table(result.rows, f"{data}")
+    for row in result.rows:
         if "auc_vs_gray" in row:
             d = row["auc_vs_gray"]
             text = f"AuC - grayscale {interval_text(d)} (95% interval), above it on {d['wins']}/{d['images']} images"

@@ -14,7 +14,7 @@ from .data import find_images
 from .errors import ColorzooError
 from .evaluate import GRAYSCALE, SWEEP_TEMPERATURES, Contender, EvalImage, Scores, evaluate, load_contender
 from .evaluate import load_eval_images as _load_images
-from .report import write_report
+from .report import summary_rows, write_report
 
 ProgressHook = Callable[[str, int, int], None]
 """(phase, done, total)"""
@@ -36,6 +36,8 @@ def load_images(data: str | os.PathLike[str], size: int, limit: int | None) -> l
 @dataclasses.dataclass
 class Comparison:
     scores: list[Scores]
+    rows: list[dict[str, object]]
+    """``summary_rows(scores)``: the table, with each model's AuC against grayscale."""
     sweep: dict[str, list[dict[str, float]]]
     files: dict[str, Path]
 
@@ -88,5 +90,6 @@ def compare(
         shown += requested or mine
     shown.sort(key=lambda s: s.label != GRAYSCALE)
     meta = {"data": str(data), "images": len(images), "size": size, "device": device.type}
-    files = write_report(out_dir, shown, images, sweep_points, meta)
-    return Comparison(shown, sweep_points, files)
+    rows = summary_rows(shown)
+    files = write_report(out_dir, shown, rows, images, sweep_points, meta)
+    return Comparison(shown, rows, sweep_points, files)

@@ -85,14 +85,17 @@ def per_image_csv(scores: Sequence[Scores]) -> str:
 def write_report(
     out_dir: str | os.PathLike[str],
     scores: Sequence[Scores],
+    rows: Sequence[dict[str, object]],
     images: Sequence[EvalImage],
     sweep: dict[str, list[dict[str, float]]] | None = None,
     meta: dict[str, object] | None = None,
 ) -> dict[str, Path]:
-    """Write metrics.json, metrics.csv, grid.png, tradeoff.png, (sweep.png) and report.md into ``out_dir``."""
+    """Write metrics.json, metrics.csv, grid.png, tradeoff.png, (sweep.png) and report.md into ``out_dir``.
+
+    ``rows`` are ``summary_rows(scores)``, computed once by the caller (bootstrap intervals included).
+    """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    rows = summary_rows(scores)
     written = {
         "metrics.json": write_text(
             out / "metrics.json",
