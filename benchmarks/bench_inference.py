@@ -59,7 +59,7 @@ def _baseline(model, path: Path):
     l_orig = torch.Tensor(color.rgb2lab(img)[:, :, 0])[None, None]
     l_rs = torch.Tensor(color.rgb2lab(img_rs)[:, :, 0])[None, None]
     with torch.no_grad():
-        ab = model.predict_ab(l_rs)
+        ab = model.predict(l_rs)
     ab_orig = F.interpolate(ab, size=l_orig.shape[2:], mode="bilinear")
     lab = torch.cat((l_orig, ab_orig), dim=1)[0].numpy().transpose((1, 2, 0))
     return (color.lab2rgb(lab) * 255).astype(np.uint8)

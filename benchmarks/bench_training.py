@@ -28,9 +28,9 @@ from skimage.color import rgb2lab
 from sklearn.neighbors import NearestNeighbors
 
 from zoo_core import create_loss, create_model
-from zoo_core.data import to_lab_batch
-from zoo_core.quantize import NUM_BINS, ab_bins, rebalance_weights
-from zoo_core.trainstep import TrainingStep
+from zoo_core.color.quantize import NUM_BINS, ab_bins, rebalance_weights
+from zoo_core.training.data import to_lab_batch
+from zoo_core.training.step import TrainContext, TrainingStep
 
 
 def _batches(batch_size: int, count: int, crop: int = 176) -> list[torch.Tensor]:
@@ -49,7 +49,7 @@ def _batches(batch_size: int, count: int, crop: int = 176) -> list[torch.Tensor]
 
 def _prior() -> torch.Tensor:
     ab = torch.from_numpy(rgb2lab(data.coffee())[..., 1:]).permute(2, 0, 1)[None].float()
-    from zoo_core.quantize import ab_histogram
+    from zoo_core.color.quantize import ab_histogram
 
     return ab_histogram(ab) + 1
 
@@ -117,7 +117,8 @@ def main() -> None:
         model = create_model("zhang-rebal", width_mult=args.width_mult).to(device, memory_format=torch.channels_last)
         model.train()
         autocast = (lambda: torch.autocast(device.type, dtype=torch.bfloat16)) if amp else contextlib.nullcontext
-        step = TrainingStep(model, create_loss("ce-rebal", prior=prior).to(device), 3e-4, 1000, autocast)
+        context = TrainContext(device, total_steps=1000, lr=3e-4, autocast=autocast)
+        step = TrainingStep(model, create_loss("ce-rebal", prior=prior).to(device), context)
 
         def run(rgb, step=step, model=model):
             batch = to_lab_batch(rgb, device)

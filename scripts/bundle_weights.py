@@ -2,8 +2,8 @@
 
     python scripts/bundle_weights.py runs/zhang-rebal-w05 zhang-rebal [--max-mb 20]
 
-Writes config.json + model.safetensors into the model's ``bundled_weights`` directory, checks
-the size budget, and prints the sha256 of each file.
+Writes config.json + model.safetensors into the folder of the model's bundled weight set
+(``compact`` unless ``--tag``), checks the size budget, and prints the sha256 of each file.
 """
 
 from __future__ import annotations
@@ -14,25 +14,27 @@ from pathlib import Path
 
 import torch
 
-from zoo_core import Colorizer, get_model_spec
-from zoo_core.hub import sha256_of
+from zoo_core import get_model_spec, load_model
+from zoo_core.weights.download import sha256_of
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("run", type=Path, help="model directory written by colorzoo train")
     parser.add_argument("model", help="registered model name")
+    parser.add_argument("--tag", default="compact", help="the bundled weight set to fill")
     parser.add_argument("--max-mb", type=float, default=20.0)
     args = parser.parse_args()
     spec = get_model_spec(args.model)
-    if spec.bundled_weights is None:
-        print(f"error: {spec.name} declares no bundled_weights directory", file=sys.stderr)
+    bundled = spec.weight_set(args.tag).bundled
+    if bundled is None:
+        print(f"error: {spec.name}.{args.tag} is not a bundled weight set", file=sys.stderr)
         return 1
-    model = Colorizer.from_pretrained(args.run)
+    model = load_model(args.run)
     if model.config.model != spec.name:
         print(f"error: {args.run} holds {model.config.model}, not {spec.name}", file=sys.stderr)
         return 1
-    target = model.save_pretrained(spec.bundled_weights, dtype=torch.float16)
+    target = model.save_pretrained(bundled.path, dtype=torch.float16)
     size_mb = sum(p.stat().st_size for p in target.iterdir()) / 2**20
     for path in sorted(target.iterdir()):
         print(f"{path}: {path.stat().st_size:,} bytes, sha256 {sha256_of(path)}")

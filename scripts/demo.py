@@ -15,8 +15,8 @@ import torch
 from skimage import data
 
 from zoo_core import ColorzooError, colorize, create_model, load_image, pick_device, save_png
-from zoo_core.grid import image_grid, save_grid
-from zoo_core.lab import join_lab, rgb_to_lightness
+from zoo_core.color.lab import join_lab, rgb_to_lightness
+from zoo_core.io.grid import image_grid, save_grid
 
 EXAMPLES = ("astronaut", "coffee", "chelsea", "rocket")
 

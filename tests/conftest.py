@@ -3,6 +3,8 @@ scikit-image. Nothing depends on ../shared or on the network."""
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +16,13 @@ from typer.testing import CliRunner
 
 from zoo_core import create_model
 from zoo_core.cli import app
+
+# No test reaches the network unless it says so (loopback servers set their own variables), and
+# no test touches the user's caches: colorzoo's and the Hub's caches live in a scratch folder.
+_SCRATCH = tempfile.mkdtemp(prefix="colorzoo-tests-")
+os.environ.setdefault("COLORZOO_OFFLINE", "1")
+os.environ["COLORZOO_HOME"] = os.path.join(_SCRATCH, "colorzoo")
+os.environ["HF_HOME"] = os.path.join(_SCRATCH, "hf")
 
 
 @pytest.fixture(scope="session")

@@ -4,8 +4,8 @@ import pytest
 import torch
 from safetensors.torch import save_file
 
-from zoo_core import Colorizer, NoWeightsError, WeightsError, create_model
-from zoo_core.colorizer import CONFIG_NAME, WEIGHTS_NAME
+from zoo_core import NoWeightsError, WeightsError, create_model, load_model
+from zoo_core.weights.format import CONFIG_NAME, WEIGHTS_NAME
 
 
 def test_save_and_load_round_trip(tmp_path):
@@ -15,10 +15,10 @@ def test_save_and_load_round_trip(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == [CONFIG_NAME, WEIGHTS_NAME]
     config = json.loads((tmp_path / CONFIG_NAME).read_text())
     assert config["model"] == "zhang-rebal" and config["width_mult"] == 0.125
-    loaded = Colorizer.from_pretrained(tmp_path)  # class picked by the registry
-    assert type(loaded) is type(model)
+    loaded = load_model(tmp_path)  # class picked by the registry, from the config's name
+    assert type(loaded) is type(model) and loaded.spec.name == "zhang-rebal"
     x = torch.rand(1, 1, 32, 32) * 100
-    assert torch.equal(model.predict_ab(x), loaded.predict_ab(x))
+    assert torch.equal(model.predict(x), loaded.predict(x))
 
 
 def test_fp16_weights_load_into_float32(tmp_path):
@@ -27,7 +27,7 @@ def test_fp16_weights_load_into_float32(tmp_path):
     loaded = create_model("zhang-euclidean", weights=tmp_path)
     assert loaded.model1[0].weight.dtype == torch.float32
     x = torch.rand(1, 1, 32, 32) * 100
-    assert torch.allclose(model.predict_ab(x), loaded.predict_ab(x), atol=0.5)
+    assert torch.allclose(model.predict(x), loaded.predict(x), atol=0.5)
 
 
 def test_a_lone_safetensors_file_carries_its_config(tmp_path):

@@ -1,6 +1,6 @@
 import numpy as np
 
-from zoo_core.grid import image_grid, save_grid
+from zoo_core.io.grid import image_grid, save_grid
 
 
 def test_grid_layout(tmp_path):

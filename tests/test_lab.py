@@ -2,7 +2,7 @@ import numpy as np
 import torch
 from skimage.color import lab2rgb
 
-from zoo_core.lab import join_lab, lab_to_rgb, rgb_to_lab, rgb_to_lightness
+from zoo_core.color.lab import join_lab, lab_to_rgb, rgb_to_lab, rgb_to_lightness
 
 
 def _to_tensor(image: np.ndarray) -> torch.Tensor:

@@ -3,8 +3,8 @@ import pytest
 import torch
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
-from zoo_core import metrics
-from zoo_core.quantize import NUM_BINS
+from zoo_core.color.quantize import NUM_BINS
+from zoo_core.evaluation import metrics
 
 
 def _pair(seed=0, shape=(3, 3, 48, 40), noise=40):
@@ -65,7 +65,7 @@ def test_rebalanced_auc_counts_rare_colors():
     pred = true.clone()
     pred[:, 1:] = 0  # a gray prediction
     prior = torch.zeros(NUM_BINS, dtype=torch.float64)
-    from zoo_core.quantize import ab_histogram
+    from zoo_core.color.quantize import ab_histogram
 
     prior = ab_histogram(true[:, 1:]) / 100
     weights = metrics.rebalance_pixel_weights(true, prior)

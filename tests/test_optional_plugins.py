@@ -22,10 +22,12 @@ from colorzoo_pix2pix import PatchDiscriminator, Pix2PixColorizer, Pix2PixConfig
 from colorzoo_pix2pix.training import GANLoss, Pix2PixTrainingStep
 from colorzoo_resenc import ResencColorizer, ResencConfig
 from colorzoo_resenc.palette import coordinates, histogram, palette_target
-from zoo_core import ColorzooError, create_loss, get_model_spec, plugins
-from zoo_core.backbones import create_backbone
-from zoo_core.losses import L1Loss
-from zoo_core.trainer import TrainConfig, train
+from zoo_core import create_loss, get_model_spec
+from zoo_core.models.backbones import create_backbone
+from zoo_core.models.losses import L1Loss
+from zoo_core.plugins import manager as plugins
+from zoo_core.training.step import TrainContext
+from zoo_core.training.trainer import TrainConfig, train
 
 ROOT = Path(__file__).parent.parent
 BIN = Path(sys.executable).parent
@@ -118,9 +120,7 @@ def test_gan_losses():
 def test_pix2pix_step_warms_up_then_alternates():
     torch.manual_seed(0)
     model = Pix2PixColorizer(Pix2PixConfig(model="pix2pix-resnet18"))
-    step = Pix2PixTrainingStep(
-        model, GANLoss("lsgan"), None, total_steps=8, autocast=__import__("contextlib").nullcontext
-    )
+    step = Pix2PixTrainingStep(model, GANLoss("lsgan"), TrainContext(torch.device("cpu"), total_steps=8))
     assert step.warmup == 2 and step.optimizer.param_groups[0]["betas"] == (0.5, 0.999)
     assert step.optimizer.param_groups[0]["lr"] == pytest.approx(2e-4)
     batch = _batch(32)
@@ -143,7 +143,10 @@ def test_pix2pix_step_warms_up_then_alternates():
     [("koala-inception-mse", 62_417_258), ("koala-seresnet-msle", 73_414_874), ("koala-effb7-msle", 72_921_754)],
 )
 def test_koala_parameter_counts(zoo, name, params):
-    assert get_model_spec(name).num_parameters() == params
+    from zoo_core.models.build import count_parameters
+
+    spec = get_model_spec(name)
+    assert spec.num_parameters == count_parameters(spec) == params
 
 
 def test_koala_shapes_and_frozen_extractor():
@@ -166,7 +169,7 @@ def test_msle():
 
 
 def test_pretrained_backbone_offline_is_a_clear_error():
-    code = "from zoo_core.backbones import create_backbone; create_backbone('resnet18', pretrained=True)"
+    code = "from zoo_core.models.backbones import create_backbone; create_backbone('resnet18', pretrained=True)"
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
     assert result.returncode != 0
@@ -191,28 +194,31 @@ def test_resenc_shapes_loss_and_backward(space):
     assert torch.isfinite(loss) and model.palette_head[-1].weight.grad is not None
 
 
-def test_palette_steering():
+def test_palette_steering(zoo):
+    """Palette controls act on one call only: the next call without them is the plain prediction again."""
+    from zoo_core import ControlError, colorize, create_model
+    from zoo_core.io.images import Photo
+
     torch.manual_seed(0)
-    model = ResencColorizer(ResencConfig(model="resenc-palette")).eval()
+    model = create_model("resenc-palette", input_size=48).eval()
     lightness = torch.rand(1, 1, 48, 48) * 100
     with torch.no_grad():
-        plain = model(lightness)["ab"]
-        model.steer(palette_shift="red")
-        red = model(lightness)["ab"]
-    assert not torch.allclose(plain, red)
-    palette = model._steered(torch.zeros(1, 64))
+        plain = model.predict(lightness)
+        red = model.predict(lightness, {"palette_shift": "red"})
+        again = model.predict(lightness)
+    assert not torch.allclose(plain, red) and torch.equal(plain, again)
+    palette = model.steered(torch.zeros(1, 64), "red", None)
     red_bin = histogram(coordinates(torch.tensor([0.85, 0.1, 0.1]).view(1, 3, 1, 1), "lab", is_lab=False), 8)
     assert palette.argmax() == red_bin.argmax()  # the push lands on red
 
-    from zoo_core.imageio import Photo
-
     reference = Photo(None, np.asarray(data.coffee(), dtype=np.float32) / 255)
-    model.steer(palette_from=reference)
     expected = palette_target(histogram(coordinates(torch.from_numpy(reference.rgb).permute(2, 0, 1)[None], "lab",
                                                     is_lab=False), 8))[0]  # fmt: skip
-    assert torch.allclose(model._steered(torch.zeros(1, 64))[0], expected)
-    with pytest.raises(ColorzooError, match="unknown palette color"):
-        model.steer(palette_shift="chartreuse")
+    assert torch.allclose(model.steered(torch.zeros(1, 64), None, model.reference_palette(reference))[0], expected)
+    photo = Photo(None, np.full((40, 40, 1), 0.5, dtype=np.float32))
+    assert colorize(model, [photo], palette_from=reference)[0].shape == (40, 40, 3)  # the Python API takes a Photo
+    with pytest.raises(ControlError, match="control palette_shift: expected one of red"):
+        colorize(model, [photo], palette_shift="chartreuse")
 
 
 def test_run_with_palette_options(zoo, cli, tmp_path, astronaut_png):
@@ -220,17 +226,23 @@ def test_run_with_palette_options(zoo, cli, tmp_path, astronaut_png):
 
     create_model("resenc-palette", input_size=64).save_pretrained(tmp_path / "w")
     Image.fromarray(data.coffee()).save(tmp_path / "ref.png")
-    for options in (["--palette-shift", "blue"], ["--palette-from", tmp_path / "ref.png"]):
+    for options in (["-c", "palette_shift=blue"], ["-c", f"palette_from={tmp_path / 'ref.png'}"]):
         result = cli("run", "resenc-palette", astronaut_png, "--weights", tmp_path / "w", "-o", tmp_path / "o",
                      "--overwrite", *options)  # fmt: skip
         assert result.exit_code == 0, result.output
-    bad = cli("run", "resenc-palette", astronaut_png, "--weights", tmp_path / "w", "--palette-shift", "chartreuse")
-    assert bad.exit_code == 1 and "unknown palette color 'chartreuse'" in bad.output
+    bad = cli("run", "resenc-palette", astronaut_png, "--weights", tmp_path / "w", "-c", "palette_shift=chartreuse")
+    assert bad.exit_code == 1 and "control palette_shift: expected one of" in bad.output
+    gray = tmp_path / "gray.png"
+    Image.fromarray(data.camera()).save(gray)
+    bad = cli("run", "resenc-palette", astronaut_png, "--weights", tmp_path / "w", "-c", f"palette_from={gray}")
+    assert bad.exit_code == 1 and "a gray reference has no palette" in bad.output
 
 
 def test_models_without_palette_refuse_palette_options(cli, tmp_path, weights_dir, astronaut_png):
-    result = cli("run", "zhang-rebal", astronaut_png, "--weights", weights_dir, "--palette-shift", "red")
-    assert result.exit_code == 1 and "takes no controls" in result.output
+    result = cli("run", "zhang-rebal", astronaut_png, "--weights", weights_dir, "-c", "palette_shift=red", "-o",
+                 tmp_path)  # fmt: skip
+    assert result.exit_code == 1 and "zhang-rebal has no control 'palette_shift'" in result.output
+    assert not list(tmp_path.iterdir())  # refused before any work
 
 
 # -- every family trains ------------------------------------------------------------------------------
@@ -260,4 +272,14 @@ def test_short_training_lowers_the_loss(zoo, photos, tmp_path, model, overrides)
 def test_all_losses_are_registered(zoo):
     for name in ("mse", "msle", "l1", "ce", "ce-rebal", "gan-bce", "gan-lsgan", "tv-color", "palette-bce"):
         assert name in zoo.losses, name
+
+
+def test_gan_losses_need_the_gan_step(zoo, photos, tmp_path, cli):
+    """A GAN loss on a model whose training step has no discriminator: one line, before any work."""
+    for model, expected in (("zhang-rebal", "loss gan-bce does not fit zhang-rebal"),
+                            ("zhang-euclidean", "needs a discriminator, which zhang-euclidean's training step")):
+        result = cli("train", model, "--data", photos, "--out", tmp_path / model, "--loss", "gan-bce",
+                     "--set", "width_mult=0.125", "--workers", "0")  # fmt: skip
+        assert result.exit_code == 1 and expected in result.output, result.output
+        assert not (tmp_path / model).exists()
     assert isinstance(create_loss("l1"), L1Loss)

@@ -4,9 +4,10 @@ import types
 
 import pytest
 
-from zoo_core import ModelSpec, hookimpl, plugins
-from zoo_core.plugins import Zoo
-from zoo_core.registry import get_model_spec
+from zoo_core import ModelSpec, hookimpl
+from zoo_core.plugins import manager as plugins
+from zoo_core.plugins.manager import Zoo
+from zoo_core.plugins.registry import get_model_spec
 
 
 class FakeEntryPoint:

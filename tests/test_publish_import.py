@@ -9,7 +9,7 @@ from huggingface_hub import HfApi
 from test_zhang import _upstream_eccv16_shapes
 
 from zoo_core import create_model
-from zoo_core.quantize import ab_bins
+from zoo_core.color.quantize import ab_bins
 
 
 @pytest.fixture
@@ -76,7 +76,7 @@ def test_import_upstream_weights_then_run(cli, tmp_path, astronaut_png):
     torch.save(_upstream_state_dict(), pth)
     result = cli("import", "zhang-rebal", pth, "-o", tmp_path / "imported")
     assert result.exit_code == 0, result.output
-    assert "not the official release" in result.output  # same name, different bytes
+    assert "not a declared release" in result.output  # same name, different bytes
     assert sorted(p.name for p in (tmp_path / "imported").iterdir()) == ["README.md", "config.json",
                                                                            "model.safetensors"]  # fmt: skip
     model = create_model("zhang-rebal", weights=tmp_path / "imported")
@@ -100,7 +100,7 @@ def test_import_refuses_what_is_not_those_weights(cli, tmp_path):
 
     (tmp_path / "text.pth").write_text("not a checkpoint")
     result = cli("import", "zhang-rebal", tmp_path / "text.pth", "-o", tmp_path / "c")
-    assert result.exit_code == 1 and "not a PyTorch state dict" in result.output
+    assert result.exit_code == 1 and "not a PyTorch checkpoint" in result.output
 
     class Payload:
         def __reduce__(self):
@@ -108,5 +108,10 @@ def test_import_refuses_what_is_not_those_weights(cli, tmp_path):
 
     torch.save({"model1.0.weight": Payload()}, tmp_path / "evil.pth")
     result = cli("import", "zhang-rebal", tmp_path / "evil.pth", "-o", tmp_path / "d")
-    assert result.exit_code == 1 and "loads safely" in result.output and "pickled code ran" not in result.output
+    assert result.exit_code == 1 and "plain weights" in result.output and "pickled code ran" not in result.output
+    assert "weights_only=False" not in result.output  # torch's advice to run the pickle is not passed on
     assert not any((tmp_path / d).exists() for d in "abcd")
+
+    (tmp_path / "folder.pth").mkdir()
+    result = cli("import", "zhang-rebal", tmp_path / "folder.pth", "-o", tmp_path / "e")
+    assert result.exit_code == 1 and "is a directory" in result.output

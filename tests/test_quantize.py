@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from zoo_core.quantize import (
+from zoo_core.color.quantize import (
     AB_BIN_RANGES,
     NUM_BINS,
     ab_bins,

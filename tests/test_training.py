@@ -16,14 +16,15 @@ from PIL import Image
 from safetensors.torch import load_file
 from skimage import data
 
-from zoo_core import create_model, hookimpl
-from zoo_core.data import ColorImageDataset, is_gray, split_files
-from zoo_core.plugins import get_zoo
-from zoo_core.trainer import TrainConfig, train
-from zoo_core.trainstep import TrainingStep
+from zoo_core import create_model
+from zoo_core.io.images import is_gray
+from zoo_core.plugins.manager import get_zoo
+from zoo_core.training.data import ColorImageDataset, split_files
+from zoo_core.training.step import TrainingStep
+from zoo_core.training.trainer import TrainConfig, train
 
 BIN = Path(sys.executable).parent
-TINY = ["--width-mult", "0.125", "--crop", "32", "--batch-size", "4", "--workers", "0"]
+TINY = ["--set", "width_mult=0.125", "--crop", "32", "--batch-size", "4", "--workers", "0"]
 
 
 @pytest.fixture(scope="module")
@@ -106,7 +107,7 @@ def test_training_lowers_the_loss(photos, tmp_path):
         steps=40,
         batch_size=4,
         crop=32,
-        width_mult=0.125,
+        overrides={"width_mult": 0.125},
         workers=0,
         lr=1e-3,
         log_every=1,
@@ -248,7 +249,7 @@ def test_priors_command(photos, tmp_path):
         steps=1,
         batch_size=4,
         crop=32,
-        width_mult=0.125,
+        overrides={"width_mult": 0.125},
         workers=0,
         prior=tmp_path / "p.json",
         eval_every=1000,
@@ -262,8 +263,9 @@ def test_loss_options_reach_the_loss(photos, tmp_path):
     losses = {}
     for name, options in (("ce", {}), ("ce-rebal", {"lam": 1.0}), ("ce-rebal", {})):
         out = tmp_path / f"{name}-{len(options)}"
-        cfg = TrainConfig(model="zhang-rebal", data=photos, out=out, steps=1, batch_size=4, crop=32, width_mult=0.125,
-                          workers=0, loss=name, loss_options=options, log_every=1, eval_every=1000)  # fmt: skip
+        cfg = TrainConfig(model="zhang-rebal", data=photos, out=out, steps=1, batch_size=4, crop=32,
+                          overrides={"width_mult": 0.125}, workers=0, loss=name, loss_options=options, log_every=1,
+                          eval_every=1000)  # fmt: skip
         train(cfg)
         losses[name, len(options)] = json.loads((out / "train_log.jsonl").read_text().splitlines()[0])["loss"]
         assert json.loads((out / "train_config.json").read_text())["loss_options"] == options
@@ -279,7 +281,7 @@ def test_loss_options_reach_the_loss(photos, tmp_path):
 
 def test_bad_data_folder_is_a_clear_error(tmp_path):
     result = _colorzoo("train", "zhang-rebal", "--data", tmp_path / "nope", "--out", tmp_path / "o")
-    assert result.returncode == 1 and "nope: not a directory" in result.stderr
+    assert result.returncode == 1 and "nope: no such folder or list file" in result.stderr
     (tmp_path / "few").mkdir()
     Image.fromarray(data.astronaut()).save(tmp_path / "few" / "one.png")
     result = _colorzoo(
@@ -306,14 +308,18 @@ def test_seeds_share_the_validation_split(photos, tmp_path):
     val_files = {}
     for seed, split_seed in ((0, 0), (1, 0), (0, 3)):
         out = tmp_path / f"s{seed}-{split_seed}"
-        train(TrainConfig(model="zhang-unbal", data=photos, out=out, steps=1, batch_size=4, crop=32, width_mult=0.125,
-                          workers=0, val_fraction=0.3, seed=seed, split_seed=split_seed, eval_every=1000))  # fmt: skip
+        train(TrainConfig(model="zhang-unbal", data=photos, out=out, steps=1, batch_size=4, crop=32,
+                          overrides={"width_mult": 0.125}, workers=0, val_fraction=0.3, seed=seed,
+                          split_seed=split_seed, eval_every=1000))  # fmt: skip
         val_files[seed, split_seed] = json.loads((out / "train_config.json").read_text())["val_files"]
     assert val_files[0, 0] and val_files[0, 0] == val_files[1, 0]
     assert val_files[0, 3] != val_files[0, 0]
 
 
-def test_plugins_can_own_the_training_step(photos, tmp_path, monkeypatch):
+def test_a_spec_names_its_training_step(photos, tmp_path):
+    """ModelSpec.training_step: the plugin's own step class runs, the engine keeps the loop."""
+    import dataclasses
+
     calls = []
 
     class CountingStep(TrainingStep):
@@ -321,29 +327,20 @@ def test_plugins_can_own_the_training_step(photos, tmp_path, monkeypatch):
             calls.append(step)
             return super().__call__(model, batch, step)
 
-    class Plugin:
-        @hookimpl
-        def training_step(self, spec, model, loss, lr, total_steps, autocast):
-            if spec.name == "zhang-onehot":
-                return CountingStep(model, loss, lr, total_steps, autocast)
-            return None
-
     zoo = get_zoo()
-    plugin = Plugin()
-    zoo.pm.register(plugin, name="counting")
+    base = zoo.models["zhang-onehot"]
+    zoo.models["counting-onehot"] = dataclasses.replace(base, name="counting-onehot", training_step=CountingStep)
     try:
-        cfg = TrainConfig(
-            model="zhang-onehot",
-            data=photos,
-            out=tmp_path / "r",
-            steps=3,
-            batch_size=4,
-            crop=32,
-            width_mult=0.125,
-            workers=0,
-            eval_every=1000,
-        )
+        cfg = TrainConfig(model="counting-onehot", data=photos, out=tmp_path / "r", steps=3, batch_size=4, crop=32,
+                          overrides={"width_mult": 0.125}, workers=0, eval_every=1000)  # fmt: skip
         train(cfg)
     finally:
-        zoo.pm.unregister(plugin)
+        del zoo.models["counting-onehot"]
     assert calls == [0, 1, 2]
+
+
+def test_losses_must_fit_the_model(photos, tmp_path):
+    """A loss for another kind of output, or one needing what the step lacks, is refused before any work."""
+    wrong = _colorzoo("train", "zhang-rebal", "--data", photos, "--out", tmp_path / "a", "--loss", "mse", *TINY)
+    assert wrong.returncode == 1 and "loss mse does not fit zhang-rebal" in wrong.stderr
+    assert "Traceback" not in wrong.stderr and not (tmp_path / "a").exists()

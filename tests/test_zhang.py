@@ -4,7 +4,7 @@ from torch import nn
 
 from colorzoo_zhang.losses import OneHotCELoss, RebalancedCELoss, SoftCELoss
 from zoo_core import create_loss, create_model, get_model_spec
-from zoo_core.quantize import NUM_BINS, ab_bins
+from zoo_core.color.quantize import NUM_BINS, ab_bins
 
 
 def _upstream_eccv16_shapes() -> dict[str, tuple[int, ...]]:
@@ -72,17 +72,17 @@ def test_classification_models_output_logits_at_quarter_resolution(name):
     model = create_model(name, width_mult=0.125).eval()
     logits = model(torch.rand(2, 1, 64, 48) * 100)
     assert logits.shape == (2, 313, 16, 12)
-    ab = model.decode(logits, temperature=0.38)
+    ab = model.decode(logits, {"temperature": 0.38})
     assert ab.shape == (2, 2, 16, 12)
-    assert model.uses_temperature
+    assert get_model_spec(name).control("temperature") is not None
 
 
 def test_euclidean_is_a_regression_head():
     model = create_model("zhang-euclidean", width_mult=0.125).eval()
     out = model(torch.rand(1, 1, 32, 32) * 100)
     assert out.shape == (1, 2, 8, 8)
-    assert torch.equal(model.decode(out, temperature=0.1), out)
-    assert not model.uses_temperature
+    assert torch.equal(model.decode(out, {}), out)
+    assert get_model_spec("zhang-euclidean").control("temperature") is None
     assert "model_out.weight" not in model.state_dict()
 
 

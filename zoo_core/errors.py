@@ -24,3 +24,7 @@ class NoWeightsError(ColorzooError):
 
 class WeightsError(ColorzooError):
     """Weights exist but cannot be used (wrong model, wrong shapes, bad file)."""
+
+
+class ConfigError(WeightsError):
+    """A model config (config.json, --set, a spec) with a field of the wrong type or out of range."""

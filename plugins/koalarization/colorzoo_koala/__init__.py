@@ -1,5 +1,18 @@
-"""Deep Koalarization as a colorzoo plugin."""
+"""Deep Koalarization as a colorzoo plugin.
 
-from .model import KoalaColorizer, KoalaConfig
+The classes load on first use: the plugin's registration (``plugin.py``) must not import torch.
+"""
+
+from __future__ import annotations
+
+from typing import Any
 
 __all__ = ["KoalaColorizer", "KoalaConfig"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in __all__:
+        from . import model
+
+        return getattr(model, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

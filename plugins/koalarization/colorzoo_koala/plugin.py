@@ -1,4 +1,4 @@
-"""Registers the Deep Koalarization models and the MSLE loss."""
+"""Registers the Deep Koalarization models and the MSLE loss (declarations only: no torch here)."""
 
 from __future__ import annotations
 
@@ -6,35 +6,34 @@ from pathlib import Path
 
 from zoo_core import LossSpec, ModelSpec, hookimpl
 
-from .losses import MSLELoss
-from .model import KoalaColorizer, KoalaConfig
-
 _HERE = Path(__file__).resolve().parent
 
 _MODELS = {
-    "koala-inception-mse": ("inception_resnet_v2", "mse", "Inception-ResNet-v2 embedding, MSE (the paper)"),
-    "koala-inception-msle": ("inception_resnet_v2", "msle", "Inception-ResNet-v2 embedding, MSLE"),
-    "koala-seresnet-msle": ("seresnet152d", "msle", "SE-ResNet-152d embedding, MSLE"),
-    "koala-effb7-msle": ("efficientnet_b7", "msle", "EfficientNet-B7 embedding, MSLE"),
+    "koala-inception-mse": ("inception_resnet_v2", "mse", "Inception-ResNet-v2 embedding, MSE (the paper)", 62_417_258),
+    "koala-inception-msle": ("inception_resnet_v2", "msle", "Inception-ResNet-v2 embedding, MSLE", 62_417_258),
+    "koala-seresnet-msle": ("seresnet152d", "msle", "SE-ResNet-152d embedding, MSLE", 73_414_874),
+    "koala-effb7-msle": ("efficientnet_b7", "msle", "EfficientNet-B7 embedding, MSLE", 72_921_754),
 }
 
 
 @hookimpl
 def register_colorizers(register):  # type: ignore[no-untyped-def]
-    for name, (extractor, loss, description) in _MODELS.items():
+    for name, (extractor, loss, description, params) in _MODELS.items():
         register(
             ModelSpec(
                 name=name,
-                model_class=KoalaColorizer,
-                config=KoalaConfig(extractor=extractor),
+                architecture="colorzoo_koala.model:KoalaColorizer",
+                config={"extractor": extractor},
+                input_size=224,
+                size_multiple=8,
                 description=f"Deep Koalarization: {description}",
+                num_parameters=params,
                 default_loss=loss,
                 card=_HERE / "model_cards" / "deep-koalarization.md",
-                bundled_weights=_HERE / "weights" / name,
             )
         )
 
 
 @hookimpl
 def register_losses(register):  # type: ignore[no-untyped-def]
-    register(LossSpec("msle", MSLELoss, "mean squared logarithmic error on ab shifted to [0, 2]"))
+    register(LossSpec("msle", "colorzoo_koala.losses:MSLELoss", "mean squared log error on ab shifted to [0, 2]"))

@@ -1,5 +1,18 @@
-"""pix2pix conditional GAN colorization as a colorzoo plugin."""
+"""pix2pix conditional GAN colorization as a colorzoo plugin.
 
-from .model import PatchDiscriminator, Pix2PixColorizer, Pix2PixConfig
+The classes load on first use: the plugin's registration (``plugin.py``) must not import torch.
+"""
+
+from __future__ import annotations
+
+from typing import Any
 
 __all__ = ["PatchDiscriminator", "Pix2PixColorizer", "Pix2PixConfig"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in __all__:
+        from . import model
+
+        return getattr(model, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import torch
-import torch.distributed as dist
 import torch.nn.functional as F
 from torch import nn
 
-from zoo_core.losses import Batch, L1Loss, Loss
-from zoo_core.trainstep import Autocast, TrainingStep, cosine_schedule
+from zoo_core.models.losses import Batch, L1Loss, Loss
+from zoo_core.training.step import TrainContext, TrainingStep, cosine_schedule
 
 from .model import PatchDiscriminator
 
@@ -36,34 +35,31 @@ class GANLoss(Loss):
         return F.mse_loss(output, target)
 
 
+class LSGANLoss(GANLoss):
+    """The least-squares GAN loss (``gan-lsgan``)."""
+
+    def __init__(self) -> None:
+        super().__init__("lsgan")
+
+
 class Pix2PixTrainingStep(TrainingStep):
     """Two Adam optimizers (lr 2e-4, betas 0.5/0.999); the first ``warmup`` steps train the
-    generator on L1 alone, then each step updates D once and G once (GAN + 100 * L1)."""
+    generator on L1 alone, then each step updates D once and G once (GAN + 100 * L1).
+    It owns the discriminator the GAN losses need."""
 
-    def __init__(
-        self,
-        model: nn.Module,
-        loss: Loss,
-        lr: float | None,
-        total_steps: int,
-        autocast: Autocast,
-        warmup_fraction: float = 0.25,
-    ) -> None:
+    default_lr = PIX2PIX_LR
+    provides = frozenset({"discriminator"})
+
+    def __init__(self, model: nn.Module, loss: Loss, context: TrainContext, warmup_fraction: float = 0.25) -> None:
         self.loss = loss
-        self.autocast = autocast
+        self.autocast = context.autocast
         self.gan = loss if isinstance(loss, GANLoss) else GANLoss("bce")
         self.l1 = L1Loss()
+        total_steps = context.total_steps
         self.warmup = int(total_steps * warmup_fraction)
-        device = next(model.parameters()).device
-        self.discriminator = PatchDiscriminator().to(device, memory_format=torch.channels_last)
-        self._d = (
-            nn.parallel.DistributedDataParallel(
-                self.discriminator, device_ids=[device.index] if device.type == "cuda" else None
-            )
-            if dist.is_available() and dist.is_initialized()
-            else self.discriminator
-        )
-        lr = lr or PIX2PIX_LR
+        self.discriminator = PatchDiscriminator().to(context.device, memory_format=torch.channels_last)
+        self._d = context.distribute(self.discriminator)
+        lr = context.lr or PIX2PIX_LR
         self.optimizer = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=lr, betas=BETAS)
         self.optimizer_d = torch.optim.Adam(self.discriminator.parameters(), lr=lr, betas=BETAS)
         self.scheduler = cosine_schedule(self.optimizer, total_steps)

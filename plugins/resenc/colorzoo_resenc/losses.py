@@ -13,9 +13,9 @@ import math
 import kornia.color
 import torch
 
-from zoo_core.lab import lab_to_rgb
-from zoo_core.losses import AB_SCALE, Batch, Loss, Output, ab_of, target_ab
-from zoo_core.quantize import nearest_bin, rebalance_weights
+from zoo_core.color.lab import lab_to_rgb
+from zoo_core.color.quantize import nearest_bin, rebalance_weights
+from zoo_core.models.losses import AB_SCALE, Batch, Loss, Output, ab_of, target_ab
 
 from .palette import coordinates, histogram, palette_bce, palette_target
 
@@ -87,3 +87,12 @@ class ResencLoss(Loss):
             + self.beta * total_variation(pred)
             + self.gamma * self.palette(output, batch)
         )
+
+
+class ResencHSVLoss(ResencLoss):
+    """The resenc loss on hue and saturation (``resenc-hsv``)."""
+
+    name = "resenc-hsv"
+
+    def __init__(self, **options: object) -> None:
+        super().__init__(space="hsv", **options)  # type: ignore[arg-type]

@@ -4,21 +4,20 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import Any
+from collections.abc import Sequence
 
 import kornia.color
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from zoo_core.backbones import create_backbone
-from zoo_core.colorizer import Colorizer, ColorizerConfig
-from zoo_core.errors import ColorzooError
-from zoo_core.imageio import Photo
-from zoo_core.lab import lab_to_rgb, rgb_to_lab
-from zoo_core.losses import AB_SCALE
+from zoo_core.color.lab import lab_to_rgb, rgb_to_lab
+from zoo_core.io.images import Photo
+from zoo_core.models.backbones import create_backbone
+from zoo_core.models.colorizer import Colorizer, ColorizerConfig, Controls
+from zoo_core.models.losses import AB_SCALE
 
-from .palette import NAMED_COLORS, coordinates, histogram, palette_target, shifted
+from .palette import coordinates, histogram, palette_target, shifted
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -37,6 +36,13 @@ class ResencConfig(ColorizerConfig):
     width: int = 256
     """Decoder width at the deepest stage (halved at each upsampling, at least 32)."""
 
+    def validate(self) -> None:
+        super().validate()
+        if self.space not in ("lab", "hsv"):
+            raise ValueError(f"space must be lab or hsv, got {self.space!r}")
+        if not 2 <= self.palette_bins <= 64:
+            raise ValueError(f"palette_bins must be in [2, 64], got {self.palette_bins}")
+
 
 class ResencColorizer(Colorizer):
     """forward(L) -> {"ab": (B, 2, H, W), "palette": logits (B, K), and "hs" in HSV mode}."""
@@ -46,8 +52,7 @@ class ResencColorizer(Colorizer):
 
     def __init__(self, config: ResencConfig) -> None:
         super().__init__(config)
-        if config.space not in ("lab", "hsv"):
-            raise ValueError(f"space must be lab or hsv, got {config.space!r}")
+        config.validate()
         self.trunk = create_backbone(
             config.trunk, pretrained=config.pretrained_backbone, features_only=True, out_indices=(0, 1, 2, 3, 4)
         )
@@ -75,13 +80,16 @@ class ResencColorizer(Colorizer):
         self.head = nn.Conv2d(widths[-1], 2, 3, padding=1)
         self.register_buffer("mean", torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1), persistent=False)
         self.register_buffer("std", torch.tensor(IMAGENET_STD).view(1, 3, 1, 1), persistent=False)
-        self._palette_override: dict[str, Any] = {}
 
-    def forward(self, lightness: torch.Tensor) -> dict[str, torch.Tensor]:
+    def forward(
+        self, lightness: torch.Tensor, shift: str | None = None, reference: torch.Tensor | None = None
+    ) -> dict[str, torch.Tensor]:
+        """L -> ab, palette logits (and hs). ``reference`` (K,) replaces the predicted palette and
+        ``shift`` (a named color) pushes it: the palette the decoder sees, not the logits returned."""
         gray = _gray_rgb(lightness)
         features = self.trunk((gray - self.mean) / self.std)[::-1]  # deepest first
         logits = self.palette_head(features[0])
-        palette = self._steered(torch.sigmoid(logits))
+        palette = self.steered(torch.sigmoid(logits), shift, reference)
         x = None
         for i, (feat, project, refine, inject) in enumerate(
             zip(features, self.project, self.refine, self.palette_in, strict=True)
@@ -99,26 +107,25 @@ class ResencColorizer(Colorizer):
 
     # -- the human in the loop ---------------------------------------------------------------
 
-    def steer(self, palette_shift: str | None = None, palette_from: Photo | None = None, **other: Any) -> None:
-        """Replace the predicted palette by a reference photo's, and/or push it towards a color."""
-        if other:
-            raise ColorzooError(f"{self.config.model} takes palette_shift and palette_from, not {', '.join(other)}")
-        if palette_shift is not None and palette_shift not in NAMED_COLORS:
-            raise ColorzooError(f"unknown palette color {palette_shift!r}: use one of {', '.join(NAMED_COLORS)}")
-        self._palette_override = {"shift": palette_shift, "reference": None}
-        if palette_from is not None:
-            rgb = torch.from_numpy(palette_from.rgb).permute(2, 0, 1)[None].float()
-            if rgb.shape[1] == 1:
-                raise ColorzooError(f"{palette_from.path}: a gray reference has no palette to give")
-            coords = coordinates(rgb, self.config.space, is_lab=False)
-            self._palette_override["reference"] = palette_target(histogram(coords, self.config.palette_bins))[0]
+    def predict(
+        self, lightness: torch.Tensor, controls: Controls | None = None, sizes: Sequence[tuple[int, int]] = ()
+    ) -> torch.Tensor:
+        """ab with the palette controls of this call: ``palette_shift`` (a named color), ``palette_from`` (a photo)."""
+        controls = controls or {}
+        reference = self.reference_palette(controls["palette_from"]) if "palette_from" in controls else None
+        return self(lightness, controls.get("palette_shift"), reference)["ab"]
 
-    def _steered(self, palette: torch.Tensor) -> torch.Tensor:
-        override = self._palette_override
-        if override.get("reference") is not None:
-            palette = override["reference"].to(palette)[None].expand_as(palette)
-        if override.get("shift"):
-            palette = shifted(palette, override["shift"], self.config.space, self.config.palette_bins)
+    def reference_palette(self, photo: Photo) -> torch.Tensor:
+        """The palette of a color photo, as the palette head would learn it: (K,)."""
+        rgb = torch.from_numpy(photo.rgb).permute(2, 0, 1)[None].float()
+        coords = coordinates(rgb, self.config.space, is_lab=False)
+        return palette_target(histogram(coords, self.config.palette_bins))[0]
+
+    def steered(self, palette: torch.Tensor, shift: str | None, reference: torch.Tensor | None) -> torch.Tensor:
+        if reference is not None:
+            palette = reference.to(palette)[None].expand_as(palette)
+        if shift:
+            palette = shifted(palette, shift, self.config.space, self.config.palette_bins)
         return palette
 
 

@@ -11,22 +11,11 @@ import kornia.color
 import torch
 import torch.nn.functional as F
 
+from zoo_core.color.lab import lab_to_rgb, rgb_to_lab
 from zoo_core.errors import ColorzooError
-from zoo_core.lab import lab_to_rgb, rgb_to_lab
-from zoo_core.losses import AB_SCALE
+from zoo_core.models.losses import AB_SCALE
 
-#: Named colors users can push a palette towards, as sRGB.
-NAMED_COLORS = {
-    "red": (0.85, 0.1, 0.1),
-    "orange": (0.95, 0.55, 0.1),
-    "yellow": (0.95, 0.85, 0.15),
-    "green": (0.15, 0.65, 0.2),
-    "cyan": (0.1, 0.75, 0.8),
-    "blue": (0.15, 0.3, 0.85),
-    "purple": (0.55, 0.2, 0.7),
-    "pink": (0.95, 0.5, 0.7),
-    "brown": (0.55, 0.35, 0.2),
-}
+from .controls import NAMED_COLORS
 
 
 def coordinates(rgb_or_lab: torch.Tensor, space: str, is_lab: bool = True) -> torch.Tensor:

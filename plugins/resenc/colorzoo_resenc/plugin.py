@@ -1,16 +1,21 @@
-"""Registers resenc-palette (Lab), resenc-palette-hsv and their losses."""
+"""Registers resenc-palette (Lab), resenc-palette-hsv and their losses (declarations only: no torch here)."""
 
 from __future__ import annotations
 
-from functools import partial
 from pathlib import Path
 
-from zoo_core import LossSpec, ModelSpec, hookimpl
+from zoo_core import Control, LossSpec, ModelSpec, hookimpl
 
-from .losses import PaletteBCELoss, ResencLoss, TVColorLoss
-from .model import ResencColorizer, ResencConfig
+from .controls import NAMED_COLORS, reference_photo
 
 _HERE = Path(__file__).resolve().parent
+
+PALETTE_CONTROLS = (
+    Control(
+        "palette_shift", "str", None, "push the predicted palette towards a named color", choices=tuple(NAMED_COLORS)
+    ),
+    Control("palette_from", reference_photo, None, "use the palette of this reference color photo"),
+)
 
 
 @hookimpl
@@ -19,19 +24,30 @@ def register_colorizers(register):  # type: ignore[no-untyped-def]
         register(
             ModelSpec(
                 name=name,
-                model_class=ResencColorizer,
-                config=ResencConfig(space=space),
+                architecture="colorzoo_resenc.model:ResencColorizer",
+                config={"space": space},
+                input_size=224,
+                size_multiple=16,
+                num_parameters=15_522_850,
                 description=f"VGG-16 residual encoder with an editable palette ({space.upper()})",
+                output="ab+palette",
                 default_loss="resenc" if space == "lab" else "resenc-hsv",
+                losses=("tv-color",),
+                controls=PALETTE_CONTROLS,
                 card=_HERE / "model_cards" / "resenc-palette.md",
-                bundled_weights=_HERE / "weights" / name,
             )
         )
 
 
 @hookimpl
 def register_losses(register):  # type: ignore[no-untyped-def]
-    register(LossSpec("resenc", ResencLoss, "reweighted L1 + color variance + TV + palette BCE (Lab)"))
-    register(LossSpec("resenc-hsv", partial(ResencLoss, space="hsv"), "the resenc loss on hue and saturation"))
-    register(LossSpec("tv-color", TVColorLoss, "total variation of the predicted color"))
-    register(LossSpec("palette-bce", PaletteBCELoss, "binary cross-entropy of the palette head"))
+    palette = ("ab+palette",)
+    register(LossSpec("resenc", "colorzoo_resenc.losses:ResencLoss",
+                      "reweighted L1 + color variance + TV + palette BCE (Lab)", accepts=palette,
+                      needs=("prior",)))  # fmt: skip
+    register(LossSpec("resenc-hsv", "colorzoo_resenc.losses:ResencHSVLoss",
+                      "the resenc loss on hue and saturation", accepts=palette, needs=("prior",)))  # fmt: skip
+    register(LossSpec("tv-color", "colorzoo_resenc.losses:TVColorLoss", "total variation of the predicted color",
+                      accepts=("ab", "ab+palette")))  # fmt: skip
+    register(LossSpec("palette-bce", "colorzoo_resenc.losses:PaletteBCELoss", "binary cross-entropy of the palette "
+                      "head", accepts=palette))  # fmt: skip

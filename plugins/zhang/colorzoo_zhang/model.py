@@ -11,9 +11,9 @@ import dataclasses
 import torch
 from torch import nn
 
-from zoo_core.colorizer import Colorizer, ColorizerConfig
-from zoo_core.losses import AB_SCALE
-from zoo_core.quantize import NUM_BINS, ab_bins, annealed_mean
+from zoo_core.color.quantize import NUM_BINS, ab_bins, annealed_mean
+from zoo_core.models.colorizer import Colorizer, ColorizerConfig, Controls
+from zoo_core.models.losses import AB_SCALE
 
 # Encoder blocks 1-7: (out_channels, stride, dilation) per 3x3 conv; each block ends in BatchNorm.
 _ECCV16_BLOCKS = [
@@ -49,7 +49,18 @@ class ZhangConfig(ColorizerConfig):
     width_mult: float = 1.0
     """Scales every channel count (not the 313 bins): 0.25 trains on a CPU."""
     temperature: float = 0.38
-    """Default annealed-mean temperature for decoding."""
+    """Default annealed-mean temperature for decoding (the ``temperature`` control overrides it)."""
+
+    def validate(self) -> None:
+        super().validate()
+        if self.variant not in _BLOCKS:
+            raise ValueError(f"variant must be one of {', '.join(sorted(_BLOCKS))}, got {self.variant!r}")
+        if self.head not in ("classification", "regression"):
+            raise ValueError(f"head must be classification or regression, got {self.head!r}")
+        if not 0 < self.width_mult <= 4:
+            raise ValueError(f"width_mult must be in (0, 4], got {self.width_mult}")
+        if self.temperature < 0:
+            raise ValueError(f"temperature must be >= 0, got {self.temperature}")
 
 
 def _width(channels: int, mult: float) -> int:
@@ -64,10 +75,7 @@ class ZhangColorizer(Colorizer):
 
     def __init__(self, config: ZhangConfig) -> None:
         super().__init__(config)
-        if config.variant not in _BLOCKS:
-            raise ValueError(f"unknown variant {config.variant!r}: use one of {sorted(_BLOCKS)}")
-        if config.head not in ("classification", "regression"):
-            raise ValueError(f"unknown head {config.head!r}: use classification or regression")
+        config.validate()
         channels = 1
         for index, block in enumerate(_BLOCKS[config.variant], start=1):
             layers: list[nn.Module] = []
@@ -86,11 +94,11 @@ class ZhangColorizer(Colorizer):
         layers = [nn.ConvTranspose2d(channels, width, 4, stride=2, padding=1), nn.ReLU(inplace=True)]
         for _ in range(convs):
             layers += [nn.Conv2d(width, width, 3, padding=1), nn.ReLU(inplace=True)]
-        head_out = NUM_BINS if self.uses_temperature else 2
+        head_out = NUM_BINS if self.classifies else 2
         layers.append(nn.Conv2d(width, head_out, 1))
         self.model8 = nn.Sequential(*layers)
 
-        if self.uses_temperature:
+        if self.classifies:
             # Upstream's fixed 313 -> 2 projection (bin centers / 110), kept for state-dict
             # compatibility; decoding uses the annealed mean over the same bins.
             self.model_out = nn.Conv2d(NUM_BINS, 2, 1, bias=False)
@@ -99,16 +107,16 @@ class ZhangColorizer(Colorizer):
             self.model_out.weight.requires_grad_(False)
 
     @property
-    def uses_temperature(self) -> bool:
+    def classifies(self) -> bool:
         return self.config.head == "classification"
 
     def forward(self, lightness: torch.Tensor) -> torch.Tensor:
         x = (lightness - 50.0) / 100.0
         for index in range(1, 9):
             x = getattr(self, f"model{index}")(x)
-        return x if self.uses_temperature else x * AB_SCALE
+        return x if self.classifies else x * AB_SCALE
 
-    def decode(self, output: torch.Tensor, temperature: float | None = None) -> torch.Tensor:
-        if not self.uses_temperature:
+    def decode(self, output: torch.Tensor, controls: Controls | None = None) -> torch.Tensor:
+        if not self.classifies:
             return output
-        return annealed_mean(output, self.config.temperature if temperature is None else temperature)
+        return annealed_mean(output, (controls or {}).get("temperature", self.config.temperature))

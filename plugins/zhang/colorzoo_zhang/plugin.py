@@ -1,55 +1,91 @@
-"""Registers the Zhang ECCV16 family with colorzoo (entry point ``zhang`` in group ``colorzoo``)."""
+"""Registers the Zhang family with colorzoo (entry point ``zhang`` in group ``colorzoo``).
+
+Declarations only: nothing here imports torch, so ``colorzoo list`` stays fast. The model
+classes, losses and checkpoint adapters are named as ``"module:attribute"`` and imported when used.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
-from zoo_core import LossSpec, ModelSpec, hookimpl
-
-from .losses import OneHotCELoss, RebalancedCELoss, SoftCELoss
-from .model import ZhangColorizer, ZhangConfig
+from zoo_core import Bundled, Control, LossSpec, ModelSpec, ReleaseFile, WeightSet, hookimpl
 
 _HERE = Path(__file__).resolve().parent
+_MODEL = "colorzoo_zhang.model:ZhangColorizer"
+_CARDS = _HERE / "model_cards"
 
-_MODELS = {
-    "zhang-rebal": (
-        ZhangConfig(),
-        "ce-rebal",
-        "ECCV16 network, class-rebalanced soft-encoded cross-entropy, annealed-mean decoding (the paper's full method)",
+TEMPERATURE = Control(
+    "temperature", "float", 0.38, "annealed-mean temperature: 0 takes the mode (vivid), 1 the mean (desaturated)",
+    minimum=0.0,
+)  # fmt: skip
+
+ECCV16_RELEASE = ReleaseFile(
+    "https://colorizers.s3.us-east-2.amazonaws.com/colorization_release_v2-9b330a0b.pth",
+    sha256="9b330a0bae53f4ded77b1e23defbf78beaa09c10ebc4c4999e8e4f4a160b93f9",
+    size=128_976_165,
+)
+
+
+def _compact(name: str, description: str) -> WeightSet:
+    return WeightSet(
+        "compact", (Bundled(_HERE / "weights" / name),), license="MIT",
+        description=f"trained by colorzoo on a CPU (width 0.5, fp16): {description}",
+    )  # fmt: skip
+
+
+_PAPER = WeightSet(
+    "paper", (ECCV16_RELEASE,), license="BSD-2-Clause", num_parameters=32_236_011,
+    description="the authors' ECCV16 release (ImageNet, 1.3M photos)", card=_CARDS / "zhang-rebal.paper.md",
+)  # fmt: skip
+
+_MODELS = [
+    ModelSpec(
+        "zhang-rebal", _MODEL, {}, num_parameters=32_236_011, output="bins", default_loss="ce-rebal",
+        description="ECCV16 network, class-rebalanced soft-encoded cross-entropy, annealed-mean decoding "
+                    "(the paper's full method)",
+        weights=(_PAPER, _compact("zhang-rebal", "near gray on average, warm tones")),
+        adapter="colorzoo_zhang.release:eccv16", controls=(TEMPERATURE,),
     ),
-    "zhang-unbal": (ZhangConfig(), "ce", "ECCV16 network, soft-encoded cross-entropy without rebalancing"),
-    "zhang-onehot": (ZhangConfig(), "ce-onehot", "ECCV16 network, one-hot cross-entropy"),
-    "zhang-euclidean": (
-        ZhangConfig(head="regression"),
-        "mse",
-        "ECCV16 trunk with a 2-channel regression head and L2 loss: the desaturated baseline",
+    ModelSpec(
+        "zhang-unbal", _MODEL, {}, num_parameters=32_236_011, output="bins", default_loss="ce",
+        description="ECCV16 network, soft-encoded cross-entropy without rebalancing",
+        weights=(_compact("zhang-unbal", "desaturated"),), adapter="colorzoo_zhang.release:eccv16",
+        controls=(TEMPERATURE,),
     ),
-    "zhang-simplified": (
-        ZhangConfig(variant="simplified"),
-        "ce-rebal",
-        "ECCV16 blocks cut to at most 2 convs and 416 channels (~15.4M parameters), rebalanced CE",
+    ModelSpec(
+        "zhang-onehot", _MODEL, {}, num_parameters=32_236_011, output="bins", default_loss="ce-onehot",
+        description="ECCV16 network, one-hot cross-entropy", adapter="colorzoo_zhang.release:eccv16",
+        controls=(TEMPERATURE,),
     ),
-}
+    ModelSpec(
+        "zhang-euclidean", _MODEL, {"head": "regression"}, num_parameters=32_155_458, output="ab",
+        default_loss="mse", description="ECCV16 trunk with a 2-channel regression head and L2 loss: the "
+                                        "desaturated baseline",
+        weights=(_compact("zhang-euclidean", "desaturated"),),
+    ),
+    ModelSpec(
+        "zhang-simplified", _MODEL, {"variant": "simplified"}, num_parameters=15_388_139, output="bins",
+        default_loss="ce-rebal",
+        description="ECCV16 blocks cut to at most 2 convs and 416 channels (~15.4M parameters), rebalanced CE",
+        controls=(TEMPERATURE,),
+    ),
+]
 
 
 @hookimpl
 def register_colorizers(register):  # type: ignore[no-untyped-def]
-    for name, (config, loss, description) in _MODELS.items():
-        register(
-            ModelSpec(
-                name=name,
-                model_class=ZhangColorizer,
-                config=config,
-                description=description,
-                default_loss=loss,
-                card=_HERE / "model_cards" / f"{name}.md",
-                bundled_weights=_HERE / "weights" / name,
-            )
-        )
+    for spec in _MODELS:
+        register(dataclasses.replace(spec, card=_CARDS / f"{spec.name}.md"))
 
 
 @hookimpl
 def register_losses(register):  # type: ignore[no-untyped-def]
-    register(LossSpec("ce", SoftCELoss, "soft-encoded cross-entropy over the 313 ab bins"))
-    register(LossSpec("ce-rebal", RebalancedCELoss, "class-rebalanced soft-encoded cross-entropy (needs a prior)"))
-    register(LossSpec("ce-onehot", OneHotCELoss, "one-hot cross-entropy over the 313 ab bins"))
+    bins = ("bins",)
+    register(LossSpec("ce", "colorzoo_zhang.losses:SoftCELoss", "soft-encoded cross-entropy over the 313 ab bins",
+                      accepts=bins))  # fmt: skip
+    register(LossSpec("ce-rebal", "colorzoo_zhang.losses:RebalancedCELoss",
+                      "class-rebalanced soft-encoded cross-entropy (the data's color prior)", accepts=bins,
+                      needs=("prior",)))  # fmt: skip
+    register(LossSpec("ce-onehot", "colorzoo_zhang.losses:OneHotCELoss", "one-hot cross-entropy over the 313 ab bins",
+                      accepts=bins))  # fmt: skip

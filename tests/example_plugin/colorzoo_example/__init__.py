@@ -35,4 +35,9 @@ class TinyColorizer(Colorizer):
 
 @hookimpl
 def register_colorizers(register):  # type: ignore[no-untyped-def]
-    register(ModelSpec("example-tiny", TinyColorizer, TinyConfig(), "a 3-layer example", default_loss="mse"))
+    register(
+        ModelSpec(
+            "example-tiny", TinyColorizer, {"hidden": 8}, "a 3-layer example", num_parameters=682, input_size=64,
+            default_loss="mse",
+        )
+    )

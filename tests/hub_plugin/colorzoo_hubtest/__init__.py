@@ -1,13 +1,11 @@
-"""Registers one small Zhang model per entry of hub.json, each with its HubWeights."""
+"""Registers one small Zhang model per entry of hub.json, each with its weights on a Hub repo."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-from colorzoo_zhang import ZhangColorizer, ZhangConfig
-from zoo_core import ModelSpec, hookimpl
-from zoo_core.hub import HubWeights
+from zoo_core import HubRepo, ModelSpec, WeightSet, hookimpl
 
 
 @hookimpl
@@ -16,4 +14,5 @@ def register_colorizers(register):  # type: ignore[no-untyped-def]
     if not declared.exists():
         return
     for name, source in json.loads(declared.read_text()).items():
-        register(ModelSpec(name, ZhangColorizer, ZhangConfig(width_mult=0.125), hub=HubWeights(**source)))
+        weights = WeightSet("hub", (HubRepo(**source),), license="MIT")
+        register(ModelSpec(name, "colorzoo_zhang.model:ZhangColorizer", {"width_mult": 0.125}, weights=(weights,)))

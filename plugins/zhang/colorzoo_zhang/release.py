@@ -1,0 +1,23 @@
+"""The authors' released checkpoints, adapted to colorzoo's models (``ModelSpec.adapter``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from zoo_core.color.quantize import ab_bins
+from zoo_core.models.losses import AB_SCALE
+
+
+def eccv16(state: dict[str, torch.Tensor], config: dict[str, Any]) -> dict[str, torch.Tensor]:
+    """ECCV16 (``colorization_release_v2``): same keys as ours; its fixed 313 -> 2 projection must
+    hold the bin centers in colorzoo's order, or its classes would be decoded as the wrong colors."""
+    weight = state.get("model_out.weight")
+    expected = (ab_bins() / AB_SCALE).T[:, :, None, None]
+    if weight is not None and (weight.shape != expected.shape or not torch.allclose(weight.float(), expected,
+                                                                                     atol=1e-3)):  # fmt: skip
+        raise ValueError(
+            "its 313 -> 2 projection (model_out) does not hold the ECCV16 bin centers in colorzoo's order"
+        )
+    return state

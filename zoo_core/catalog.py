@@ -1,0 +1,32 @@
+"""The optional model families colorzoo knows of, for ``colorzoo list`` to say how to add them.
+
+Plain data: each entry is a distribution and the ``colorzoo[...]`` extra that installs it.
+A family that is installed is listed by its plugin instead.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+
+@dataclasses.dataclass(frozen=True)
+class Family:
+    name: str
+    distribution: str
+    extra: str
+    models: str
+
+    @property
+    def pip_command(self) -> str:
+        return f'pip install "colorzoo[{self.extra}]"'
+
+
+FAMILIES = (
+    Family("pix2pix cGAN", "colorzoo-pix2pix", "gan", "pix2pix-*"),
+    Family("Deep Koalarization", "colorzoo-koalarization", "koala", "koala-*"),
+    Family("residual encoder + palette", "colorzoo-resenc", "resenc", "resenc-*"),
+)
+
+
+def missing_families(installed: set[str]) -> list[Family]:
+    return [f for f in FAMILIES if f.distribution not in installed]

@@ -1,0 +1,191 @@
+"""``colorzoo eval``, ``compare`` and ``bench``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from ..errors import ColorzooError
+from .common import (
+    ControlOption,
+    DeviceOption,
+    PrecisionOption,
+    check_output_dir,
+    check_output_file,
+    control_pairs,
+    finite,
+    friendly,
+    is_terminal,
+    note,
+    out,
+    progress,
+)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("eval")(eval_command)
+    app.command()(compare)
+    app.command()(bench)
+
+
+def _check_temperature(value: float | None) -> None:
+    finite(value, "--temperature")
+    if value is not None and value < 0:
+        raise ColorzooError(f"--temperature must be >= 0, got {value}")
+
+
+@friendly
+def eval_command(
+    model: Annotated[str, typer.Argument(help="Model name (or MODEL.TAG) or model directory.")],
+    data: Annotated[Path, typer.Option(help="Folder of color photos (the ground truth).")],
+    control: ControlOption = None,
+    temperature: Annotated[float | None, typer.Option(help="Shortcut for -c temperature=T.")] = None,
+    size: Annotated[int, typer.Option(min=16, help="Images are center-cropped to this square.")] = 256,
+    limit: Annotated[int | None, typer.Option(min=1, help="Use at most this many images.")] = None,
+    weights: Annotated[Path | None, typer.Option(help="Weights for MODEL.")] = None,
+    csv_path: Annotated[Path | None, typer.Option("--csv", help="Per-image CSV (default: eval_<model>.csv).")] = None,
+    device: DeviceOption = "auto",
+    precision: PrecisionOption = "fp32",
+    batch_size: Annotated[int, typer.Option(min=1)] = 8,
+) -> None:
+    """Metrics of one model against the ground truth, next to the grayscale baseline."""
+    from ..controls import parse_controls
+    from ..evaluation.evaluate import evaluate_model, load_contender
+    from ..evaluation.report import per_image_csv
+    from ..io.atomic import write_text
+    from ..render.devices import pick_device
+    from ..render.precision import resolve_precision
+
+    _check_temperature(temperature)
+    if csv_path is not None:
+        check_output_file(csv_path, "--csv")
+    if not data.is_dir():
+        raise ColorzooError(f"--data {data}: not a folder")
+    torch_device = pick_device(device)
+    resolve_precision(precision, torch_device)
+    contender = load_contender(model, torch_device, weights, notify=note)
+    spec = contender.model.spec if contender.model is not None else None
+    if spec is not None:
+        contender.controls = parse_controls(spec.controls, control_pairs(control, temperature), model=spec.name)
+    with progress() as bar:
+        task = bar.add_task(f"eval {contender.label}", total=None)
+        result = evaluate_model(contender, data, size=size, limit=limit, device=torch_device, batch_size=batch_size,
+                                precision=precision,
+                                on_batch=lambda done, total: bar.update(task, completed=done, total=total))  # fmt: skip
+    metrics_table(result.rows, f"{result.images} images from {data}")
+    target = csv_path or Path(f"eval_{contender.label.split()[0]}.csv")
+    write_text(target, per_image_csv(result.scores))
+    out.print(f"per-image values: {target}", soft_wrap=True)
+
+
+@friendly
+def compare(
+    models: Annotated[list[str], typer.Argument(help="Model names (or MODEL.TAG) or model directories.")],
+    data: Annotated[Path, typer.Option(help="Folder of color photos (the ground truth).")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Report directory.")],
+    control: ControlOption = None,
+    temperature: Annotated[
+        list[float] | None, typer.Option(help="Temperatures for classification models (repeatable).")
+    ] = None,
+    limit: Annotated[int | None, typer.Option(min=1, help="Use at most this many images.")] = None,
+    size: Annotated[int, typer.Option(min=16, help="Images are center-cropped to this square.")] = 256,
+    sweep: Annotated[bool, typer.Option(help="Temperature sweep (0.01..1) for classification models.")] = True,
+    device: DeviceOption = "auto",
+    precision: PrecisionOption = "fp32",
+    batch_size: Annotated[int, typer.Option(min=1)] = 8,
+) -> None:
+    """Run several models on the same images: table, report.md, metrics.json/csv, grid.png, tradeoff.png."""
+    from ..controls import parse_assignments
+    from ..evaluation.compare import compare as run_compare
+    from ..evaluation.report import interval_text
+    from ..render.devices import pick_device
+    from ..render.precision import resolve_precision
+
+    for t in temperature or []:
+        _check_temperature(t)
+    check_output_dir(output)
+    if not data.is_dir():
+        raise ColorzooError(f"--data {data}: not a folder")
+    torch_device = pick_device(device)
+    resolve_precision(precision, torch_device)
+    controls = dict(parse_assignments(control or [], "-c"))
+    with progress() as bar:
+        task = bar.add_task("compare", total=None)
+        result = run_compare(
+            models, data, temperatures=temperature or (), controls=controls, size=size, limit=limit,
+            device=torch_device, batch_size=batch_size, sweep=sweep, precision=precision, notify=note,
+            progress=lambda phase, done, total: bar.update(task, completed=done, total=total),
+        )  # fmt: skip
+    files = result.write(output)
+    metrics_table(result.rows, f"{data}")
+    for row in result.rows:
+        if "auc_vs_gray" in row:
+            d: Any = row["auc_vs_gray"]
+            text = f"AuC - grayscale {interval_text(d)} (95% interval), above it on {d['wins']}/{d['images']} images"
+            out.print(f"{row['model']}: {text}", soft_wrap=True, markup=False)
+    out.print(f"report: {', '.join(str(p) for p in files.values())}", soft_wrap=True, markup=False)
+
+
+@friendly
+def bench(
+    models: Annotated[list[str], typer.Argument(help="Model names.")],
+    size: Annotated[list[int] | None, typer.Option(help="Square image sizes (repeatable).")] = None,
+    device: DeviceOption = "auto",
+    precision: PrecisionOption = "fp32",
+    batch_size: Annotated[int, typer.Option(min=1)] = 1,
+    repeats: Annotated[int, typer.Option(min=1)] = 3,
+    json_path: Annotated[Path | None, typer.Option("--json", help="Also write the results as JSON.")] = None,
+) -> None:
+    """Latency per image, images/s and peak memory per model, device and size."""
+    import json
+
+    from ..evaluation.speed import measure_in_subprocess
+    from ..io.atomic import write_text
+    from ..plugins.registry import get_model_spec
+    from ..render.devices import pick_device
+    from ..render.precision import resolve_precision
+
+    torch_device = pick_device(device)
+    resolve_precision(precision, torch_device)
+    if json_path is not None:
+        check_output_file(json_path, "--json")
+    sizes = size or [256, 512, 1024]
+    for name in models:
+        get_model_spec(name)
+    results = []
+    with progress() as bar:
+        task = bar.add_task("bench", total=len(models) * len(sizes))
+        for name in models:
+            for s in sizes:
+                results.append(measure_in_subprocess(name, s, str(torch_device), batch_size, repeats, precision))
+                bar.advance(task)
+    table = Table(title=f"colorize end to end, batch {batch_size}", title_justify="left")
+    for column in ("model", "size", "device", "precision", "latency ms/img", "images/s", "peak MB", "weights"):
+        table.add_column(column, justify="left" if column in ("model", "device", "weights") else "right")
+    for r in results:
+        table.add_row(r["model"], str(r["size"]), r["device"], r["precision"], f"{r['latency_ms']:.1f}",
+                      f"{r['images_per_s']:.2f}", f"{r['peak_memory_mb']:.0f} ({r['memory_kind']})",
+                      r["weights"])  # fmt: skip
+    out.print(table)
+    if json_path:
+        write_text(json_path, json.dumps(results, indent=2))
+
+
+def metrics_table(rows: list[dict[str, Any]], title: str) -> None:
+    """The metrics of each row: a table on a terminal, markdown elsewhere (pipes and CI logs never clip)."""
+    from ..evaluation.report import HEADERS, markdown_table
+    from ..evaluation.scores import METRICS
+
+    if not is_terminal():
+        out.print(f"{title}\n\n{markdown_table(rows)}\n", markup=False, highlight=False, soft_wrap=True)
+        return
+    table = Table(title=title, title_justify="left")
+    table.add_column("model", overflow="fold")
+    for m in METRICS:
+        table.add_column(HEADERS[m], justify="right", overflow="fold")
+    for row in rows:
+        table.add_row(str(row["model"]), *(f"{row[m]:.3f}" for m in METRICS))
+    out.print(table)

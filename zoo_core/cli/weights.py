@@ -1,0 +1,196 @@
+"""``colorzoo download``, ``import``, ``publish`` and ``cache list|rm``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from ..errors import ColorzooError
+from .common import DownloadBar, err, friendly, note, out
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(download)
+    app.command("import")(import_command)
+    app.command()(publish)
+    cache_app = typer.Typer(help="colorzoo's cache of weights (converted sets, Hub files).", no_args_is_help=True)
+    cache_app.command("list")(cache_list)
+    cache_app.command("rm")(cache_rm)
+    app.add_typer(cache_app, name="cache")
+
+
+@friendly
+def download(
+    models: Annotated[list[str], typer.Argument(help="MODEL (its best downloadable weight set) or MODEL.TAG.")],
+    revision: Annotated[
+        str | None, typer.Option(help="For Hub weights: another revision than the pinned one (unverified).")
+    ] = None,
+) -> None:
+    """Fetch weights once (checked by sha256, converted to safetensors) into the cache; idempotent."""
+    from ..plugins.registry import split_model_name
+    from ..spec import HubRepo
+    from ..weights.resolve import materialize
+
+    wanted = []
+    for name in models:
+        spec, tag = split_model_name(name)
+        if tag is None:
+            remote = [ws for ws in spec.weights if ws.remote]
+            if not remote:
+                raise ColorzooError(f"{spec.name} declares no downloadable weights (its sets: "
+                                    f"{', '.join(ws.tag for ws in spec.weights) or 'none'})")  # fmt: skip
+            wanted.append((spec, remote[0]))
+        else:
+            wanted.append((spec, spec.weight_set(tag)))
+    failed = 0
+    for spec, ws in wanted:
+        bar = DownloadBar()
+        try:
+            hub = next((s for s in ws.sources if isinstance(s, HubRepo) and s.native), None)
+            if revision is not None and hub is not None:
+                from ..weights.hub import download as hub_download
+
+                path = hub_download(hub, revision=revision)
+                out.print(f"{spec.name}.{ws.tag}: {hub.repo_id}@{revision} in {path} (revision not pinned: unverified)",
+                          soft_wrap=True, markup=False)  # fmt: skip
+                continue
+            resolved = materialize(spec, ws, progress=bar, notify=note)
+        except ColorzooError as exc:
+            err.print(f"[red]failed:[/red] {spec.name}.{ws.tag}: {exc}", highlight=False, soft_wrap=True)
+            failed += 1
+            continue
+        finally:
+            bar.close()
+        out.print(f"{spec.name}.{ws.tag}: {resolved.origin}, in {resolved.path} ({ws.license}; sha256 verified)",
+                  soft_wrap=True, markup=False)  # fmt: skip
+    if failed:
+        raise typer.Exit(1)
+
+
+@friendly
+def import_command(
+    model: Annotated[str, typer.Argument(help="The model the weights are for, e.g. zhang-rebal.")],
+    file: Annotated[Path, typer.Argument(help="A PyTorch checkpoint (.pth), e.g. the paper's release.")],
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Model directory to write.")] = None,
+) -> None:
+    """Convert a released PyTorch checkpoint into config.json + model.safetensors (keys and shapes checked)."""
+    from ..plugins.registry import split_model_name
+    from ..weights.convert import convert_checkpoint
+    from ..weights.download import sha256_of
+    from ..weights.resolve import declared_sha256
+
+    spec, tag = split_model_name(model)
+    target = output or Path(f"{spec.name}-imported")
+    if target.exists() and not target.is_dir():
+        raise ColorzooError(f"-o {target}: is a file, not a folder")
+    if (target / "model.safetensors").exists():
+        raise ColorzooError(f"{target} already holds weights; choose another -o")
+    if file.is_dir():
+        raise ColorzooError(f"{file}: is a directory; give the checkpoint file (.pth)")
+    if not file.is_file():
+        raise ColorzooError(f"{file}: no such file")
+    known = declared_sha256(spec).get(sha256_of(file))
+    config = dict(spec.weight_set(known or tag).config) if (known or tag) else {}
+    directory = convert_checkpoint(spec, file, target, config)
+    if spec.card is not None and Path(spec.card).is_file():
+        import shutil
+
+        shutil.copyfile(spec.card, directory / "README.md")
+    origin = f"the released {spec.name}.{known}" if known else "not a declared release (its sha256 is unknown here)"
+    out.print(f"imported {file} ({origin}) into {directory}; use: colorzoo run {spec.name} --weights {directory} ...",
+              soft_wrap=True, markup=False)  # fmt: skip
+
+
+@friendly
+def publish(
+    directory: Annotated[Path, typer.Argument(help="A model directory (from train, import or save_pretrained).")],
+    repo_id: Annotated[str, typer.Option(help="Hub repository, ORG/NAME.")],
+    private: Annotated[bool, typer.Option(help="Create the repository as private.")] = False,
+    revision: Annotated[str | None, typer.Option(help="Branch to upload to (created if needed).")] = None,
+) -> None:
+    """Upload a model directory and its model card to the Hugging Face Hub."""
+    from ..errors import UnknownModelError
+    from ..plugins.registry import get_model_spec
+    from ..weights.format import read_config
+    from ..weights.hub import publish as hub_publish
+
+    _, config = read_config(directory)
+    card = None
+    try:
+        card = get_model_spec(str(config.get("model", ""))).card
+    except UnknownModelError:
+        pass
+    url, hashes = hub_publish(directory, repo_id, card=card, private=private, revision=revision)
+    out.print(f"published {directory} to {repo_id}: {url}", soft_wrap=True, markup=False)
+    out.print("declare it with HubRepo(repo_id=..., revision=<tag or commit>, files={", markup=False)
+    for name, digest in hashes.items():
+        if name in ("config.json", "model.safetensors"):
+            out.print(f'    "{name}": "{digest}",', markup=False)
+    out.print("})", markup=False)
+
+
+@friendly
+def cache_list(
+    all_repos: Annotated[bool, typer.Option("--all", help="Every cached Hub model repo too.")] = False,
+) -> None:
+    """Cached weights: converted weight sets (size, sha256, license, source) and Hub repos."""
+    from ..plugins.registry import list_models
+    from ..spec import HubRepo
+    from ..weights.cache import cached_sets
+    from ..weights.hub import cached_repos
+
+    sets = cached_sets()
+    table = Table(title="converted weight sets", title_justify="left")
+    for column in ("weights", "size", "sha256", "license", "source"):
+        table.add_column(column, justify="right" if column == "size" else "left", overflow="fold")
+    for entry in sets:
+        src = entry.source
+        sha = src.get("sha256", "?") + (" (trusted on first use)" if src.get("trusted_on_first_use") else "")
+        table.add_row(f"{entry.model}.{entry.tag}", f"{entry.size_bytes / 2**20:.1f} MB", sha, src.get("license", "?"),
+                      str(src.get("source", "?")))  # fmt: skip
+    out.print(table if sets else "no converted weight sets")
+    owners = {s.repo_id: f"{spec.name}.{ws.tag}" for spec in list_models() for ws in spec.weights for s in ws.sources
+              if isinstance(s, HubRepo)}  # fmt: skip
+    repos = cached_repos(None if all_repos else owners)
+    if repos:
+        hub = Table(title="Hugging Face cache", title_justify="left")
+        for column in ("repo", "weights", "revisions", "size"):
+            hub.add_column(column, justify="right" if column == "size" else "left")
+        for repo in repos:
+            hub.add_row(repo.repo_id, owners.get(repo.repo_id, "-"), str(len(repo.revisions)),
+                        f"{repo.size_bytes / 2**20:.1f} MB")  # fmt: skip
+        out.print(hub)
+
+
+@friendly
+def cache_rm(
+    names: Annotated[list[str], typer.Argument(help="MODEL (every set), MODEL.TAG, or a Hub repo id.")],
+) -> None:
+    """Remove cached weights, and forget the checksums recorded at their first download."""
+    from ..errors import UnknownModelError
+    from ..plugins.registry import split_model_name
+    from ..spec import HubRepo, ReleaseFile
+    from ..weights import cache
+    from ..weights.hub import remove_cached, trust_key
+
+    for name in names:
+        try:
+            spec, tag = split_model_name(name)
+        except UnknownModelError:
+            freed = remove_cached(name)
+            out.print(f"{name}: {'removed, ' + f'{freed / 2**20:.1f} MB freed' if freed else 'not cached'}")
+            continue
+        for ws in spec.weights if tag is None else [spec.weight_set(tag)]:
+            freed = cache.remove_set(spec.name, ws.tag)
+            for source in ws.sources:
+                if isinstance(source, HubRepo):
+                    freed += remove_cached(source.repo_id)
+                    for file in source.files:
+                        cache.forget_trust(trust_key(source, file))
+                if isinstance(source, ReleaseFile):
+                    cache.forget_trust(source.url)
+            text = f"removed, {freed / 2**20:.1f} MB freed" if freed else "not cached"
+            out.print(f"{spec.name}.{ws.tag}: {text}", markup=False)

@@ -1,0 +1,1 @@
+"""Color science on tensors: sRGB <-> Lab and YUV, the quantized ab space, color priors."""

@@ -1,0 +1,1 @@
+"""Measuring colorizers: metrics, evaluation and comparison (returning data), reports, speed."""

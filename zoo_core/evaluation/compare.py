@@ -1,0 +1,107 @@
+"""``compare`` as a library function: run several models on the same images, return the numbers.
+
+Writing the report (``report.write_report``) is separate, so a caller can compare without
+touching the disk.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from ..errors import ColorzooError
+from .evaluate import Contender, evaluate, load_contender, load_images
+from .report import summary_rows
+from .scores import GRAYSCALE, SWEEP_TEMPERATURES, EvalImage, Scores
+
+ProgressHook = Callable[[str, int, int], None]
+"""(phase, done, total)"""
+
+
+@dataclasses.dataclass
+class Comparison:
+    scores: list[Scores]
+    rows: list[dict[str, object]]
+    """``summary_rows(scores)``: the table, with each model's AuC against grayscale."""
+    sweep: dict[str, list[dict[str, float]]]
+    images: list[EvalImage]
+    meta: dict[str, object]
+    files: dict[str, Path] = dataclasses.field(default_factory=dict)
+    """What ``write`` wrote (empty until then)."""
+
+    def write(self, out_dir: str | os.PathLike[str]) -> dict[str, Path]:
+        """report.md, metrics.json, metrics.csv, grid.png, tradeoff.png (and sweep.png) into ``out_dir``."""
+        from .report import write_report
+
+        self.files = write_report(out_dir, self.scores, self.rows, self.images, self.sweep, self.meta)
+        return self.files
+
+
+def compare(
+    models: Sequence[str],
+    data: str | os.PathLike[str],
+    out_dir: str | os.PathLike[str] | None = None,
+    *,
+    temperatures: Sequence[float] = (),
+    controls: Mapping[str, Any] | None = None,
+    size: int = 256,
+    limit: int | None = None,
+    device: torch.device | str = "cpu",
+    batch_size: int = 8,
+    sweep: bool = True,
+    grid_rows: int = 8,
+    precision: str = "fp32",
+    progress: ProgressHook | None = None,
+    notify: Callable[[str], None] | None = None,
+) -> Comparison:
+    """Run ``models`` (names, ``MODEL.TAG`` names or model directories) and the grayscale baseline on ``data``.
+
+    ``controls`` apply to every model that declares them. With ``out_dir`` the report is written too.
+    """
+    device = torch.device(device)
+    images = load_images(data, size, limit)
+    contenders = [load_contender(m, device, notify=notify) for m in models]
+    labels = [c.label for c in contenders]
+    if len(set(labels)) != len(labels) or GRAYSCALE in labels:
+        raise ColorzooError(f"models must differ (and not be called {GRAYSCALE!r}): {', '.join(labels)}")
+    requested = tuple(temperatures) or (None,)
+    for contender in contenders:
+        spec = contender.model.spec if contender.model is not None else None
+        declared = {c.name for c in spec.controls} if spec is not None else set()
+        contender.controls = {k: v for k, v in (controls or {}).items() if k in declared}
+        if contender.sweeps:
+            contender.temperatures = requested
+            if sweep:  # the sweep rides on the same forward passes
+                contender.temperatures += tuple(t for t in SWEEP_TEMPERATURES if t not in requested)
+    done = 0
+
+    def on_batch(n: int) -> None:
+        nonlocal done
+        done += n
+        if progress:
+            progress("compare", done, len(images))
+
+    scores = evaluate(contenders, images, device, batch_size, keep_outputs=grid_rows, on_batch=on_batch,
+                      precision=precision)  # fmt: skip
+    sweep_points: dict[str, list[dict[str, float]]] = {}
+    shown: list[Scores] = []
+    for contender in [*contenders, Contender(GRAYSCALE)]:
+        mine = [s for s in scores if s.label == contender.label]
+        wanted = [s for s in mine if s.temperature in requested]
+        if contender.sweeps and sweep:
+            sweep_points[contender.label] = [
+                {"temperature": s.temperature, **s.summary()}
+                for s in sorted((s for s in mine if s.temperature in SWEEP_TEMPERATURES), key=lambda s: s.temperature)
+            ]
+        shown += wanted or mine
+    shown.sort(key=lambda s: s.label != GRAYSCALE)
+    meta = {"data": str(data), "images": len(images), "size": size, "device": device.type, "precision": precision}
+    result = Comparison(shown, summary_rows(shown), sweep_points, images, meta)
+    if out_dir is not None:
+        result.write(out_dir)
+    return result

@@ -1,0 +1,219 @@
+"""Run colorizers on the same ground-truth images and measure them side by side.
+
+The grayscale baseline (ab = 0) is always measured too: it is what every method must beat
+on AuC and colorfulness. Predictions go through the same rendering path as ``colorzoo run``
+(each model at its own working size, color upsampled and joined with the image's lightness),
+so models of different families compare on equal terms. Classification models can be measured
+at several temperatures from one forward pass, which is also how the temperature sweep is made.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from ..errors import ColorzooError
+from ..io.files import find_images
+from ..io.images import SKIP_GRAY, center_crop, open_color_image
+from ..models.colorizer import Colorizer
+from ..render.render import check_controls, render_variants
+from . import metrics
+from .report import summary_rows
+from .scores import GRAYSCALE, EvalImage, Scores
+
+
+@dataclasses.dataclass
+class Contender:
+    """A model with its controls, at one or more temperatures, or the grayscale baseline (model None)."""
+
+    label: str
+    model: Colorizer | None = None
+    temperatures: tuple[float | None, ...] = (None,)
+    controls: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+
+    @property
+    def sweeps(self) -> bool:
+        """Whether the model takes a temperature (annealed-mean decoding)."""
+        spec = getattr(self.model, "spec", None)
+        return spec is not None and spec.control("temperature") is not None
+
+    def variants(self) -> list[dict[str, Any]]:
+        return [{**self.controls, **({} if t is None else {"temperature": t})} for t in self.temperatures]
+
+
+def load_eval_images(
+    files: Sequence[Path], size: int, limit: int | None = None, on_skip: Callable[[Path, str], None] | None = None
+) -> list[EvalImage]:
+    """Center-cropped ``size`` squares of the color images among ``files``."""
+    images: list[EvalImage] = []
+    for path in files:
+        if limit is not None and len(images) >= limit:
+            break
+        image, why = open_color_image(path)
+        if image is None:
+            if on_skip:
+                on_skip(path, "grayscale: no ground-truth color" if why == SKIP_GRAY else f"cannot be read ({why})")
+            continue
+        crop = center_crop(image, size)
+        images.append(EvalImage(path.name, torch.from_numpy(np.asarray(crop).copy()).permute(2, 0, 1)))
+    return images
+
+
+def load_images(data: str | os.PathLike[str], size: int, limit: int | None = None) -> list[EvalImage]:
+    """The evaluation set of a folder (unreadable and gray files skipped with a warning)."""
+    try:
+        files = find_images(data)
+    except FileNotFoundError as exc:
+        raise ColorzooError(str(exc)) from None
+    images = load_eval_images(
+        files, size, limit, on_skip=lambda path, why: warnings.warn(f"skipping {path}: {why}", stacklevel=2)
+    )
+    if not images:
+        raise ColorzooError(f"{data}: no readable color images to evaluate on")
+    return images
+
+
+def data_prior(images: Sequence[EvalImage]) -> torch.Tensor:
+    """The evaluation images' own color distribution over the 313 bins (for rebalanced AuC)."""
+    from ..color.quantize import NUM_BINS, ab_histogram
+
+    counts = torch.zeros(NUM_BINS, dtype=torch.float64)
+    for image in images:
+        counts += ab_histogram(metrics.lab_of(image.rgb[None])[:, 1:])
+    return counts / counts.sum()
+
+
+@torch.no_grad()
+def evaluate(
+    contenders: Sequence[Contender],
+    images: Sequence[EvalImage],
+    device: torch.device,
+    batch_size: int = 8,
+    keep_outputs: int = 0,
+    on_batch: Callable[[int], None] | None = None,
+    precision: str = "fp32",
+) -> list[Scores]:
+    """Scores for every (contender, temperature), the grayscale baseline first."""
+    if not images:
+        raise ColorzooError("no color images to evaluate on")
+    prior = data_prior(images).to(device)
+    everyone = [Contender(GRAYSCALE), *contenders]
+    for contender in contenders:
+        if contender.model is not None:
+            for variant in contender.variants():
+                check_controls(contender.model, variant)
+    scores = {
+        (c.label, t): Scores(c.label, t, [], torch.zeros(metrics.AUC_MAX_THRESHOLD + 1, dtype=torch.float64), 0.0)
+        for c in everyone
+        for t in c.temperatures
+    }
+    for start in range(0, len(images), batch_size):
+        chunk = images[start : start + batch_size]
+        truth = torch.stack([im.rgb for im in chunk]).to(device)
+        true_lab = metrics.lab_of(truth)
+        weights = metrics.rebalance_pixel_weights(true_lab, prior)
+        for contender in everyone:
+            for temperature, pred in _predict(contender, true_lab, precision):
+                entry = scores[(contender.label, temperature)]
+                _score(entry, chunk, pred, truth, true_lab, weights, keep_outputs)
+        if on_batch:
+            on_batch(len(chunk))
+    return list(scores.values())
+
+
+def _predict(contender: Contender, true_lab: torch.Tensor, precision: str):
+    """Yield (temperature, uint8 RGB prediction) for each temperature, from one forward pass."""
+    lightness = true_lab[:, :1]
+    if contender.model is None:
+        from ..render.render import join
+
+        ab = torch.zeros_like(true_lab[:, 1:])
+        yield None, torch.stack([join(lightness[i], ab[i]) for i in range(lightness.shape[0])])
+        return
+    for index, pred in render_variants(contender.model, lightness, contender.variants(), precision):
+        yield contender.temperatures[index], pred
+
+
+def _score(entry: Scores, chunk, pred, truth, true_lab, weights, keep_outputs: int) -> None:
+    pred_lab = metrics.lab_of(pred)
+    curve = metrics.ab_accuracy_curve(pred_lab, true_lab)
+    rebal_curve = metrics.ab_accuracy_curve(pred_lab, true_lab, weights)
+    weight_sums = weights.flatten(1).sum(dim=1)
+    entry.pooled_rebal_hist += (rebal_curve * weight_sums[:, None]).sum(dim=0).cpu().double()
+    entry.pooled_rebal_total += float(weight_sums.sum())
+    values = {
+        "auc": metrics.auc(curve),
+        "auc_rebal": metrics.auc(rebal_curve),
+        "rmse_ab": metrics.rmse_ab(pred_lab, true_lab),
+        "rmse_rgb": metrics.rmse_rgb(pred, truth),
+        "psnr": metrics.psnr(pred, truth),
+        "ssim": metrics.ssim(pred, truth),
+        "colorfulness": metrics.colorfulness(pred),
+        "colorfulness_diff": metrics.colorfulness(pred) - metrics.colorfulness(truth),
+    }
+    for i, image in enumerate(chunk):
+        entry.per_image.append({"image": image.name, **{k: float(v[i]) for k, v in values.items()}})
+        if len(entry.outputs) < keep_outputs:
+            entry.outputs.append(pred[i].permute(1, 2, 0).cpu().numpy())
+
+
+def load_contender(
+    name: str,
+    device: torch.device,
+    weights: str | os.PathLike[str] | None = None,
+    controls: Mapping[str, Any] | None = None,
+    notify: Callable[[str], None] | None = None,
+) -> Contender:
+    """A registered model name (``MODEL`` or ``MODEL.TAG``, with its weights) or a model directory / file."""
+    from ..plugins.registry import load_model, load_pretrained, split_model_name
+
+    path = Path(name)
+    if weights is None and (path.is_dir() or path.suffix == ".safetensors"):
+        model = load_model(path, device=device)
+        label = f"{model.config.model} ({path.name})" if path.name != model.config.model else model.config.model
+    else:
+        spec, tag = split_model_name(name)
+        model, resolved = load_pretrained(spec, tag, weights, device=device, notify=notify)
+        label = f"{spec.name}.{resolved.tag}" if tag is None and weights is None and resolved.tag else name
+        if notify and resolved.note:
+            notify(resolved.note)
+    return Contender(label, model, controls=dict(controls or {}))
+
+
+@dataclasses.dataclass
+class EvalResult:
+    scores: list[Scores]
+    rows: list[dict[str, object]]
+    images: int
+
+
+def evaluate_model(
+    contender: Contender,
+    data: str | os.PathLike[str],
+    *,
+    size: int = 256,
+    limit: int | None = None,
+    device: torch.device | str = "cpu",
+    batch_size: int = 8,
+    precision: str = "fp32",
+    on_batch: Callable[[int, int], None] | None = None,
+) -> EvalResult:
+    """One model against the ground truth of ``data``, next to the grayscale baseline."""
+    images = load_images(data, size, limit)
+    done = 0
+
+    def count(n: int) -> None:
+        nonlocal done
+        done += n
+        if on_batch:
+            on_batch(done, len(images))
+
+    scores = evaluate([contender], images, torch.device(device), batch_size, on_batch=count, precision=precision)
+    return EvalResult(scores, summary_rows(scores), len(images))

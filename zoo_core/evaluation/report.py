@@ -1,0 +1,152 @@
+"""Comparison reports: numbers (JSON, CSV, markdown) and pictures (grid, temperature sweep)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from ..io.atomic import write_text
+from ..io.grid import image_grid, save_grid
+from ..io.plots import plot_sweep, plot_tradeoff
+from .metrics import paired_difference
+from .scores import GRAYSCALE, METRICS, EvalImage, Scores
+
+HEADERS = {
+    "auc": "AuC %",
+    "auc_rebal": "AuC rebal %",
+    "rmse_ab": "RMSE ab",
+    "rmse_rgb": "RMSE RGB",
+    "psnr": "PSNR dB",
+    "ssim": "SSIM",
+    "colorfulness": "colorful",
+    "colorfulness_diff": "colorful - GT",
+}
+
+
+def row_label(score: Scores) -> str:
+    return score.label if score.temperature is None else f"{score.label} T={score.temperature:g}"
+
+
+def summary_rows(scores: Sequence[Scores]) -> list[dict[str, object]]:
+    """Mean metrics per row; rows other than the baseline add ``auc_vs_gray`` (``paired_difference``)."""
+    gray = next((s for s in scores if s.label == GRAYSCALE), None)
+    rows = []
+    for score in scores:
+        row: dict[str, object] = {"model": row_label(score), "temperature": score.temperature, **score.summary()}
+        if gray is not None and score is not gray:
+            row["auc_vs_gray"] = auc_against(score, gray)
+        rows.append(row)
+    return rows
+
+
+def auc_against(score: Scores, baseline: Scores) -> dict[str, float]:
+    """Per-image AuC of ``score`` minus the baseline's on the same images, with a bootstrap interval."""
+    theirs = {row["image"]: row["auc"] for row in baseline.per_image}
+    mine = [row for row in score.per_image if row["image"] in theirs]
+    return paired_difference([row["auc"] for row in mine], [theirs[row["image"]] for row in mine])
+
+
+def versus_gray_lines(rows: Sequence[dict[str, object]]) -> list[str]:
+    """A markdown table of each model's AuC against the grayscale baseline, image by image."""
+    paired = [(row["model"], row["auc_vs_gray"]) for row in rows if "auc_vs_gray" in row]
+    if not paired:
+        return []
+    lines = ["| model | AuC - gray [95% interval] | images above gray |", "|---|---:|---:|"]
+    lines += [f"| {model} | {interval_text(d)} | {d['wins']}/{d['images']} |" for model, d in paired]
+    return lines
+
+
+def interval_text(d: dict[str, float]) -> str:
+    return f"{d['mean']:+.2f} [{d['low']:+.2f}, {d['high']:+.2f}]"
+
+
+def markdown_table(rows: Sequence[dict[str, object]]) -> str:
+    lines = ["| model | " + " | ".join(HEADERS[m] for m in METRICS) + " |", "|---|" + "---:|" * len(METRICS)]
+    for row in rows:
+        lines.append(f"| {row['model']} | " + " | ".join(f"{row[m]:.3f}" for m in METRICS) + " |")
+    return "\n".join(lines)
+
+
+def per_image_csv(scores: Sequence[Scores]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["image", "model", "temperature", *METRICS])
+    for score in scores:
+        for row in score.per_image:
+            t = "" if score.temperature is None else score.temperature
+            writer.writerow([row["image"], score.label, t, *(f"{row[m]:.6g}" for m in METRICS)])
+    return buffer.getvalue()
+
+
+def write_report(
+    out_dir: str | os.PathLike[str],
+    scores: Sequence[Scores],
+    rows: Sequence[dict[str, object]],
+    images: Sequence[EvalImage],
+    sweep: dict[str, list[dict[str, float]]] | None = None,
+    meta: dict[str, object] | None = None,
+) -> dict[str, Path]:
+    """Write metrics.json, metrics.csv, grid.png, tradeoff.png, (sweep.png) and report.md into ``out_dir``.
+
+    ``rows`` are ``summary_rows(scores)``, computed once by the caller (bootstrap intervals included).
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    written = {
+        "metrics.json": write_text(
+            out / "metrics.json",
+            json.dumps(
+                {
+                    "meta": meta or {},
+                    "summary": rows,
+                    "sweep": sweep or {},
+                    "per_image": {row_label(s): s.per_image for s in scores},
+                },
+                indent=2,
+            ),
+        ),
+        "metrics.csv": write_text(out / "metrics.csv", per_image_csv(scores)),
+    }
+    shown = [s for s in scores if s.outputs]
+    grid_rows = []
+    gray = next(s for s in scores if s.label == GRAYSCALE)
+    for i in range(len(gray.outputs)):
+        truth = images[i].rgb.permute(1, 2, 0).numpy()
+        grid_rows.append([s.outputs[i] for s in shown] + [truth])
+    if grid_rows:
+        titles = ["gray input" if s.label == GRAYSCALE else row_label(s) for s in shown] + ["ground truth"]
+        written["grid.png"] = save_grid(image_grid(grid_rows, titles, cell_height=160), out / "grid.png")
+    written["tradeoff.png"] = plot_tradeoff(rows, out / "tradeoff.png")
+    if sweep:
+        written["sweep.png"] = plot_sweep(sweep, out / "sweep.png")
+
+    lines = ["# colorzoo comparison", ""]
+    if meta:
+        lines += [", ".join(f"{k}: {v}" for k, v in meta.items()), ""]
+    lines += [
+        markdown_table(rows),
+        "",
+        f"AuC: share of pixels within an ab distance threshold, integrated over 0-150 (Zhang et al.); "
+        f"rebal: pixels weighted by the inverse frequency of their true color bin. "
+        f"`{GRAYSCALE}` is the ab = 0 baseline every method must beat.",
+        "",
+    ]
+    if versus := versus_gray_lines(rows):
+        lines += ["## Against the grayscale baseline", "",
+                  "Per-image AuC minus the baseline's, averaged; the interval is a 95% bootstrap over the images.",
+                  "", *versus, ""]  # fmt: skip
+    if "grid.png" in written:
+        lines += ["## Pictures", "", "![gray input, each model, ground truth](grid.png)", ""]
+    lines += ["## Accuracy against colorfulness", "", "![AuC against colorfulness](tradeoff.png)", ""]
+    if sweep:
+        lines += ["## Temperature sweep (annealed mean)", "", "![AuC and colorfulness against T](sweep.png)", ""]
+        lines += ["| model | T | AuC % | colorfulness |", "|---|---:|---:|---:|"]
+        for label, points in sweep.items():
+            lines += [f"| {label} | {p['temperature']:g} | {p['auc']:.2f} | {p['colorfulness']:.2f} |" for p in points]
+        lines.append("")
+    written["report.md"] = write_text(out / "report.md", "\n".join(lines))
+    return written

@@ -1,0 +1,36 @@
+"""What evaluation produces: the images it runs on and each row's per-image metrics."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import torch
+
+from . import metrics
+
+GRAYSCALE = "grayscale"
+SWEEP_TEMPERATURES = (0.01, 0.05, 0.1, 0.2, 0.38, 0.5, 0.75, 1.0)
+METRICS = ("auc", "auc_rebal", "rmse_ab", "rmse_rgb", "psnr", "ssim", "colorfulness", "colorfulness_diff")
+
+
+@dataclasses.dataclass
+class EvalImage:
+    name: str
+    rgb: torch.Tensor  # uint8 (3, S, S)
+
+
+@dataclasses.dataclass
+class Scores:
+    label: str
+    temperature: float | None
+    per_image: list[dict[str, float]]
+    pooled_rebal_hist: torch.Tensor  # weighted accuracy counts over thresholds, summed over images
+    pooled_rebal_total: float
+    outputs: list[np.ndarray] = dataclasses.field(default_factory=list)
+
+    def summary(self) -> dict[str, float]:
+        means = {k: float(np.mean([row[k] for row in self.per_image])) for k in METRICS if k != "auc_rebal"}
+        curve = self.pooled_rebal_hist / max(self.pooled_rebal_total, 1e-12)
+        means["auc_rebal"] = float(metrics.auc(curve))
+        return {k: means[k] for k in METRICS}

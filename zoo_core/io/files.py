@@ -1,0 +1,101 @@
+"""Finding image files: folders (recursively), files as given, glob patterns.
+
+One scanner for everything that reads folders (run, train, eval, priors). Symbolic links to
+files are followed, links to folders are not (no cycles), and a link that points nowhere or
+into a loop is reported by name instead of vanishing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import errno
+import glob
+import os
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp", ".gif", ".jfif"})
+
+
+@dataclasses.dataclass
+class Failure:
+    path: str
+    reason: str
+    """One line that starts with the path."""
+
+
+def _broken_link_reason(path: Path) -> str | None:
+    """Why a path that looks like a file cannot be read as one, or None if it can."""
+    try:
+        os.stat(path)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return f"{path}: a symbolic link loop"
+        if path.is_symlink():
+            return f"{path}: a symbolic link to {os.readlink(path)}, which does not exist"
+        return f"{path}: {exc.strerror or exc}"
+    return None
+
+
+def scan_folder(root: Path, exclude: Sequence[Path] = ()) -> tuple[list[Path], list[Failure]]:
+    """Image files under ``root`` by suffix, sorted; broken links and loops as failures.
+
+    Folders in ``exclude`` (compared by real path) are not entered: a run's own output folder
+    inside its input folder is never read back as input.
+    """
+    skip = {os.path.realpath(p) for p in exclude}
+    found: list[Path] = []
+    failures: list[Failure] = []
+    for folder, dirs, names in os.walk(root, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if os.path.realpath(os.path.join(folder, d)) not in skip)
+        for name in sorted(names):
+            path = Path(folder) / name
+            if path.suffix.lower() not in IMAGE_SUFFIXES:
+                continue
+            reason = _broken_link_reason(path)
+            if reason:
+                failures.append(Failure(str(path), reason))
+            elif path.is_file():
+                found.append(path)
+    return sorted(found), failures
+
+
+def find_images(root: str | os.PathLike[str]) -> list[Path]:
+    """Image files under the folder ``root`` (recursively), sorted for reproducibility.
+
+    Raises ``FileNotFoundError`` for a missing folder. Broken links are left out.
+    """
+    root = Path(root)
+    if not root.is_dir():
+        raise FileNotFoundError(f"{root}: not a directory")
+    return scan_folder(root)[0]
+
+
+def expand_inputs(
+    inputs: Iterable[str | os.PathLike[str]], exclude: Sequence[Path] = ()
+) -> tuple[list[Path], list[Failure]]:
+    """Files as given, image files under folders (recursively, skipping ``exclude``), glob patterns."""
+    found: list[Path] = []
+    failures: list[Failure] = []
+    for item in inputs:
+        text = str(item)
+        path = Path(text)
+        if path.is_dir():
+            files, broken = scan_folder(path, exclude)
+            failures += broken
+            if not files and not broken:
+                failures.append(Failure(text, f"{text}: no image files found in this folder"))
+            found += files
+        elif path.exists():
+            found.append(path)
+        elif path.is_symlink():
+            failures.append(Failure(text, _broken_link_reason(path) or f"{text}: unreadable"))
+        elif glob.has_magic(text):
+            matches = sorted(Path(m) for m in glob.glob(text, recursive=True) if Path(m).is_file())
+            if not matches:
+                failures.append(Failure(text, f"{text}: the pattern matches no file"))
+            found += matches
+        else:
+            failures.append(Failure(text, f"{text}: no such file or directory"))
+    unique = list(dict.fromkeys(found))
+    return unique, failures

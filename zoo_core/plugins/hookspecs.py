@@ -1,0 +1,31 @@
+"""The hooks a colorzoo plugin implements. Built-in plugins use exactly these too.
+
+A plugin is a module (or object) with functions decorated by ``@hookimpl``, advertised by an
+entry point in the ``colorzoo`` group. See CONTRIBUTING.md. Everything else a plugin tells
+colorzoo (weights, controls, training step, checkpoint adapter) is a field of its ``ModelSpec``.
+"""
+
+from __future__ import annotations
+
+import pluggy
+
+hookspec = pluggy.HookspecMarker("colorzoo")
+hookimpl = pluggy.HookimplMarker("colorzoo")
+
+
+@hookspec
+def register_colorizers(register):  # type: ignore[no-untyped-def]
+    """Call ``register(ModelSpec(...))`` once for each model name the plugin provides."""
+
+
+@hookspec
+def register_losses(register):  # type: ignore[no-untyped-def]
+    """Call ``register(LossSpec(...))`` once for each loss the plugin provides."""
+
+
+@hookspec
+def register_commands(cli):  # type: ignore[no-untyped-def]
+    """Add subcommands to the ``colorzoo`` command line: ``cli`` is its ``typer.Typer`` app.
+
+    Called only when the command line starts; keep imports of heavy modules inside the commands.
+    """

@@ -1,0 +1,2 @@
+"""The one rendering path (working size -> model -> upsampled color + full-resolution lightness),
+devices and precision, and colorizing batches of files."""

@@ -1,0 +1,125 @@
+"""Training data: any folder tree of color photos, cropped and flipped reproducibly.
+
+Each sample's augmentation is drawn from its own generator, seeded by (seed, epoch, index),
+so a run gives the same batches whatever the number of workers, and a resumed run gives the
+batches the interrupted one would have seen. Unreadable files are skipped with a warning;
+grayscale photos are skipped because they teach no color. Lab conversion happens later, in
+batch, on the training device (``to_lab_batch``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+
+from ..color.lab import rgb_to_lab
+from ..io.files import find_images
+from ..io.images import SKIP_GRAY, SKIP_UNREADABLE, center_crop, open_color_image
+
+__all__ = ["ColorImageDataset", "collate", "find_images", "list_images", "split_files", "to_lab_batch"]
+
+
+def list_images(source: str | os.PathLike[str]) -> list[Path]:
+    """The images of a training source: a folder tree, or a text file listing image paths (one per line).
+
+    Relative paths in a list file are taken from the list's own folder. Raises ``FileNotFoundError``.
+    """
+    source = Path(source)
+    if source.is_file() and source.suffix.lower() in (".txt", ".lst"):
+        lines = [line.strip() for line in source.read_text(encoding="utf-8").splitlines()]
+        return [p if p.is_absolute() else source.parent / p for p in map(Path, lines) if str(p) and not
+                str(p).startswith("#")]  # fmt: skip
+    return find_images(source)
+
+
+def split_files(files: Sequence[Path], val_fraction: float, seed: int = 0) -> tuple[list[Path], list[Path]]:
+    """Deterministic train/val split by a hash of each file name (stable when files are added)."""
+    if not 0 <= val_fraction < 1:
+        raise ValueError(f"--val-fraction must be in [0, 1), got {val_fraction}")
+
+    def score(path: Path) -> float:
+        digest = hashlib.sha256(f"{seed}:{path.name}".encode()).digest()
+        return int.from_bytes(digest[:8], "big") / 2**64
+
+    val = [p for p in files if score(p) < val_fraction]
+    train = [p for p in files if score(p) >= val_fraction]
+    return train, val
+
+
+class ColorImageDataset(torch.utils.data.Dataset):
+    """Square uint8 RGB crops (3, crop, crop); a skipped file yields its path and the reason."""
+
+    def __init__(self, files: Sequence[Path], crop: int = 176, train: bool = True, seed: int = 0) -> None:
+        self.files = list(files)
+        self.crop = crop
+        self.train = train
+        self.seed = seed
+        self.epoch = 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def __len__(self) -> int:
+        return len(self.files)
+
+    def __getitem__(self, index: int) -> torch.Tensor | tuple[str, str]:
+        path = self.files[index]
+        image, why = open_color_image(path)
+        if image is None:
+            return (str(path), SKIP_GRAY if why == SKIP_GRAY else SKIP_UNREADABLE)
+        if self.train:
+            gen = torch.Generator().manual_seed(hash((self.seed, self.epoch, index)) & 0x7FFF_FFFF_FFFF)
+            image = random_resized_crop(image, self.crop, gen)
+            if torch.rand((), generator=gen) < 0.5:
+                image = image.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+        else:
+            image = center_crop(image, self.crop)
+        return torch.from_numpy(np.asarray(image, dtype=np.uint8).copy()).permute(2, 0, 1)
+
+
+def random_resized_crop(
+    image: Image.Image, size: int, gen: torch.Generator, scale: tuple[float, float] = (0.25, 1.0)
+) -> Image.Image:
+    """A crop of random area and aspect ratio (3/4 .. 4/3), resized to ``size`` squared."""
+    width, height = image.size
+    area = width * height
+    for _ in range(10):
+        target = area * float(torch.empty(()).uniform_(*scale, generator=gen))
+        ratio = math.exp(float(torch.empty(()).uniform_(math.log(3 / 4), math.log(4 / 3), generator=gen)))
+        w = round(math.sqrt(target * ratio))
+        h = round(math.sqrt(target / ratio))
+        if 0 < w <= width and 0 < h <= height:
+            left = int(torch.randint(0, width - w + 1, (), generator=gen))
+            top = int(torch.randint(0, height - h + 1, (), generator=gen))
+            return image.resize((size, size), Image.Resampling.BILINEAR, box=(left, top, left + w, top + h))
+    return center_crop(image, size)
+
+
+def collate(samples: list[torch.Tensor | tuple[str, str]]) -> dict:
+    """Stack the crops; report skipped files separately so the loop can count and warn."""
+    crops = [s for s in samples if isinstance(s, torch.Tensor)]
+    skipped = [s for s in samples if not isinstance(s, torch.Tensor)]
+    return {"rgb": torch.stack(crops) if crops else None, "skipped": skipped}
+
+
+def to_lab_batch(rgb_uint8: torch.Tensor, device: torch.device) -> dict[str, torch.Tensor]:
+    """uint8 (B, 3, H, W) -> {"L": (B, 1, H, W), "ab": (B, 2, H, W)}, converted on ``device``."""
+    lab = rgb_to_lab(rgb_uint8.to(device, non_blocking=True).float() / 255.0)
+    return {"L": lab[:, :1], "ab": lab[:, 1:]}
+
+
+def warn_skipped(skipped: list[tuple[str, str]], seen: set[str]) -> None:
+    """Warn once per skipped file."""
+    for path, reason in skipped:
+        if path not in seen:
+            seen.add(path)
+            what = "cannot be read" if reason == SKIP_UNREADABLE else "is grayscale (teaches no color)"
+            warnings.warn(f"skipping {path}: {what}", stacklevel=2)

@@ -1,0 +1,186 @@
+"""Weights on the Hugging Face Hub: verified downloads, publishing, and the Hub's cache.
+
+Everything goes through ``huggingface_hub``, so ``HF_ENDPOINT``, ``HF_HUB_OFFLINE``,
+``HF_TOKEN`` and ``HF_HOME`` work as everywhere else. A ``HubRepo`` source pins a revision and
+the sha256 of each file (or None: trusted on first use, as for release files). A file that
+does not match is deleted from the cache and refused.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+from ..errors import NoWeightsError, WeightsError
+from ..spec import HubRepo
+from .download import Unreachable, is_offline, reachable, sha256_of, verify
+from .format import CONFIG_NAME, WEIGHTS_NAME
+
+CARD_NAME = "README.md"
+#: What ``publish`` uploads from a model directory, besides the weights, config and card.
+PROVENANCE_FILES = ("priors.json", "train_config.json", "train_log.jsonl", "loss.png")
+
+
+def endpoint() -> str:
+    from huggingface_hub import constants
+
+    return constants.ENDPOINT
+
+
+def trust_key(repo: HubRepo, name: str) -> str:
+    return f"hf://{repo.repo_id}@{repo.revision}/{name}"
+
+
+def download(repo: HubRepo, revision: str | None = None) -> Path:
+    """Fetch (or find in the Hub cache) every file of ``repo``; return the snapshot directory.
+
+    At the pinned revision every file is checked against its declared (or first-use) sha256.
+    Another ``revision`` cannot be checked against the declaration and is used as the Hub gives it.
+    """
+    from huggingface_hub import hf_hub_download
+    from huggingface_hub.errors import (
+        EntryNotFoundError,
+        HfHubHTTPError,
+        LocalEntryNotFoundError,
+        RepositoryNotFoundError,
+        RevisionNotFoundError,
+    )
+
+    from .. import __version__
+
+    rev = revision or repo.revision
+    where = f"{repo.repo_id}@{rev}"
+    local_only = is_offline() or not reachable(endpoint())
+    paths = []
+    for name, expected in repo.files.items():
+        try:
+            path = Path(hf_hub_download(repo.repo_id, name, revision=rev, library_name="colorzoo",
+                                        library_version=__version__, local_files_only=local_only))  # fmt: skip
+        except LocalEntryNotFoundError as exc:
+            why = "offline (HF_HUB_OFFLINE/COLORZOO_OFFLINE)" if is_offline() else f"cannot reach {endpoint()}"
+            raise Unreachable(f"{why} and {name} of {where} is not in the Hugging Face cache") from exc
+        except (RepositoryNotFoundError, RevisionNotFoundError, EntryNotFoundError) as exc:
+            raise NoWeightsError(f"{where}: {type(exc).__name__}: {_first_line(exc)}") from exc
+        except HfHubHTTPError as exc:
+            raise NoWeightsError(f"{where}: the Hub answered {_first_line(exc)}") from exc
+        except OSError as exc:  # connection reset, timeouts
+            raise Unreachable(f"{where}: {name} could not be downloaded ({_first_line(exc)})") from exc
+        if rev == repo.revision:
+            _verify_cached(path, expected, trust_key(repo, name), f"{name} of {where}")
+        paths.append(path)
+    return paths[0].parent
+
+
+def _verify_cached(path: Path, expected: str | None, key: str, what: str) -> None:
+    blob = Path(os.path.realpath(path))
+    try:
+        verify(blob, expected, key, what)
+    except WeightsError:
+        path.unlink(missing_ok=True)  # the snapshot's link; the blob is already gone
+        raise
+
+
+def is_cached(repo: HubRepo) -> bool:
+    """True when every file of the pinned revision is in the Hub cache."""
+    from huggingface_hub import try_to_load_from_cache
+
+    return all(
+        isinstance(try_to_load_from_cache(repo.repo_id, name, revision=repo.revision), str) for name in repo.files
+    )
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+def publish(
+    directory: str | os.PathLike[str],
+    repo_id: str,
+    *,
+    card: str | os.PathLike[str] | None = None,
+    private: bool = False,
+    revision: str | None = None,
+    token: str | None = None,
+) -> tuple[str, dict[str, str]]:
+    """Create ``repo_id`` (if needed) and upload a model directory with its card.
+
+    Uploads config.json, model.safetensors, README.md (the directory's own, else ``card``) and
+    training provenance if present; never checkpoints. Returns the commit URL and the sha256
+    of every file, ready for a ``HubRepo`` declaration.
+    """
+    from huggingface_hub import HfApi
+
+    source = Path(directory)
+    for required in (CONFIG_NAME, WEIGHTS_NAME):
+        if not (source / required).is_file():
+            raise WeightsError(f"{source}: no {required}; publish a directory written by save_pretrained or train")
+    card_file = source / CARD_NAME if (source / CARD_NAME).is_file() else (Path(card) if card else None)
+    if card_file is None or not card_file.is_file():
+        raise WeightsError(f"{source}: no {CARD_NAME} and no model card for it; write one (see model_cards/)")
+    api = HfApi(token=token)
+    with tempfile.TemporaryDirectory(prefix="colorzoo-publish-") as staging:
+        names = [CONFIG_NAME, WEIGHTS_NAME, *(n for n in PROVENANCE_FILES if (source / n).is_file())]
+        for name in names:
+            shutil.copyfile(source / name, Path(staging) / name)
+        shutil.copyfile(card_file, Path(staging) / CARD_NAME)
+        hashes = {name: sha256_of(Path(staging) / name) for name in sorted([*names, CARD_NAME])}
+        api.create_repo(repo_id, private=private, exist_ok=True, repo_type="model")
+        if revision:
+            api.create_branch(repo_id, branch=revision, exist_ok=True, repo_type="model")
+        commit = api.upload_folder(
+            repo_id=repo_id,
+            folder_path=staging,
+            revision=revision,
+            repo_type="model",
+            commit_message=f"Upload {Path(directory).name} with colorzoo",
+        )
+    return str(getattr(commit, "commit_url", commit)), hashes
+
+
+@dataclasses.dataclass
+class CachedRepo:
+    repo_id: str
+    size_bytes: int
+    revisions: list[str]
+    path: Path
+
+
+def cached_repos(repo_ids: Iterable[str] | None = None) -> list[CachedRepo]:
+    """Model repos in the Hugging Face cache (all, or only ``repo_ids``)."""
+    from huggingface_hub import scan_cache_dir
+    from huggingface_hub.errors import CacheNotFound
+
+    try:
+        info = scan_cache_dir()
+    except CacheNotFound:
+        return []
+    wanted = set(repo_ids) if repo_ids is not None else None
+    return sorted(
+        (
+            CachedRepo(r.repo_id, r.size_on_disk, sorted(rev.commit_hash for rev in r.revisions), Path(r.repo_path))
+            for r in info.repos
+            if r.repo_type == "model" and (wanted is None or r.repo_id in wanted)
+        ),
+        key=lambda r: r.repo_id,
+    )
+
+
+def remove_cached(repo_id: str) -> int:
+    """Delete a repo from the Hub cache; returns the bytes freed (0 if it was not cached)."""
+    from huggingface_hub import scan_cache_dir
+    from huggingface_hub.errors import CacheNotFound
+
+    try:
+        info = scan_cache_dir()
+    except CacheNotFound:
+        return 0
+    hashes = [rev.commit_hash for r in info.repos if r.repo_id == repo_id for rev in r.revisions]
+    if not hashes:
+        return 0
+    strategy = info.delete_revisions(*hashes)
+    strategy.execute()
+    return strategy.expected_freed_size
