@@ -5,7 +5,7 @@ import torch
 from safetensors.torch import save_file
 
 from zoo_core import NoWeightsError, WeightsError, create_model, load_model
-from zoo_core.weights.format import CONFIG_NAME, WEIGHTS_NAME
+from zoo_core.models.format import CONFIG_NAME, WEIGHTS_NAME
 
 
 def test_save_and_load_round_trip(tmp_path):

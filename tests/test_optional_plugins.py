@@ -23,11 +23,11 @@ from colorzoo_pix2pix.training import GANLoss, Pix2PixTrainingStep
 from colorzoo_resenc import ResencColorizer, ResencConfig
 from colorzoo_resenc.palette import coordinates, histogram, palette_target
 from zoo_core import create_loss, get_model_spec
-from zoo_core.models.backbones import create_backbone
 from zoo_core.models.losses import L1Loss
 from zoo_core.plugins import manager as plugins
 from zoo_core.training.step import TrainContext
 from zoo_core.training.trainer import TrainConfig, train
+from zoo_core.weights.backbones import create_backbone
 
 ROOT = Path(__file__).parent.parent
 BIN = Path(sys.executable).parent
@@ -169,7 +169,7 @@ def test_msle():
 
 
 def test_pretrained_backbone_offline_is_a_clear_error():
-    code = "from zoo_core.models.backbones import create_backbone; create_backbone('resnet18', pretrained=True)"
+    code = "from zoo_core.weights.backbones import create_backbone; create_backbone('resnet18', pretrained=True)"
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
     assert result.returncode != 0

@@ -153,6 +153,8 @@ class ModelSpec:
     """The ``Colorizer`` subclass (or ``"module:Class"``)."""
     config: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     """Config fields that differ from the class defaults."""
+    train_config: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    """Config fields for a model trained from scratch only (e.g. ``pretrained_backbone=True``)."""
     description: str = ""
     num_parameters: int | None = None
     """Parameters of the default config; ``zoo_core.testing`` checks it against the built model."""
@@ -166,6 +168,9 @@ class ModelSpec:
     """Best first. A plain model name means the first one available."""
     adapter: Ref | None = None
     """``adapter(state_dict, config) -> state_dict``: a foreign checkpoint layout into this model's."""
+    release_layout: Ref | None = None
+    """``release_layout(state_dict) -> checkpoint``: the inverse of ``adapter``, this model's weights in
+    the layout its authors release, for the contract tests (``zoo_core.testing``)."""
     input_size: int = 256
     """Working resolution: the model sees the photo as an input_size square."""
     size_multiple: int = 1

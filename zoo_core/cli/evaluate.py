@@ -40,7 +40,7 @@ def _check_temperature(value: float | None) -> None:
 @friendly
 def eval_command(
     model: Annotated[str, typer.Argument(help="Model name (or MODEL.TAG) or model directory.")],
-    data: Annotated[Path, typer.Option(help="Folder of color photos (the ground truth).")],
+    data: Annotated[Path, typer.Option(help="Folder of color photos (the ground truth), or a text file listing them.")],
     control: ControlOption = None,
     temperature: Annotated[float | None, typer.Option(help="Shortcut for -c temperature=T.")] = None,
     size: Annotated[int, typer.Option(min=16, help="Images are center-cropped to this square.")] = 256,
@@ -62,8 +62,8 @@ def eval_command(
     _check_temperature(temperature)
     if csv_path is not None:
         check_output_file(csv_path, "--csv")
-    if not data.is_dir():
-        raise ColorzooError(f"--data {data}: not a folder")
+    if not data.exists():
+        raise ColorzooError(f"--data {data}: no such folder or list file")
     torch_device = pick_device(device)
     resolve_precision(precision, torch_device)
     contender = load_contender(model, torch_device, weights, notify=note)
@@ -84,7 +84,7 @@ def eval_command(
 @friendly
 def compare(
     models: Annotated[list[str], typer.Argument(help="Model names (or MODEL.TAG) or model directories.")],
-    data: Annotated[Path, typer.Option(help="Folder of color photos (the ground truth).")],
+    data: Annotated[Path, typer.Option(help="Folder of color photos (the ground truth), or a text file listing them.")],
     output: Annotated[Path, typer.Option("-o", "--output", help="Report directory.")],
     control: ControlOption = None,
     temperature: Annotated[
@@ -107,8 +107,8 @@ def compare(
     for t in temperature or []:
         _check_temperature(t)
     check_output_dir(output)
-    if not data.is_dir():
-        raise ColorzooError(f"--data {data}: not a folder")
+    if not data.exists():
+        raise ColorzooError(f"--data {data}: no such folder or list file")
     torch_device = pick_device(device)
     resolve_precision(precision, torch_device)
     controls = dict(parse_assignments(control or [], "-c"))

@@ -115,7 +115,7 @@ def priors(
 ) -> None:
     """The empirical distribution of the data's colors over the 313 ab bins (for rebalancing)."""
     from ..color.priors import compute_prior, save_prior
-    from ..training.data import list_images
+    from ..io.files import list_images
 
     check_output_file(output, "-o")
     try:

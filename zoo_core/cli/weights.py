@@ -113,8 +113,8 @@ def publish(
 ) -> None:
     """Upload a model directory and its model card to the Hugging Face Hub."""
     from ..errors import UnknownModelError
+    from ..models.format import read_config
     from ..plugins.registry import get_model_spec
-    from ..weights.format import read_config
     from ..weights.hub import publish as hub_publish
 
     _, config = read_config(directory)

@@ -20,7 +20,7 @@ import numpy as np
 import torch
 
 from ..errors import ColorzooError
-from ..io.files import find_images
+from ..io.files import list_images
 from ..io.images import SKIP_GRAY, center_crop, open_color_image
 from ..models.colorizer import Colorizer
 from ..render.render import check_controls, render_variants
@@ -69,8 +69,8 @@ def load_eval_images(
 def load_images(data: str | os.PathLike[str], size: int, limit: int | None = None) -> list[EvalImage]:
     """The evaluation set of a folder (unreadable and gray files skipped with a warning)."""
     try:
-        files = find_images(data)
-    except FileNotFoundError as exc:
+        files = list_images(data)
+    except (FileNotFoundError, OSError) as exc:
         raise ColorzooError(str(exc)) from None
     images = load_eval_images(
         files, size, limit, on_skip=lambda path, why: warnings.warn(f"skipping {path}: {why}", stacklevel=2)

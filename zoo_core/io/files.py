@@ -99,3 +99,16 @@ def expand_inputs(
             failures.append(Failure(text, f"{text}: no such file or directory"))
     unique = list(dict.fromkeys(found))
     return unique, failures
+
+
+def list_images(source: str | os.PathLike[str]) -> list[Path]:
+    """The images of a training source: a folder tree, or a text file listing image paths (one per line).
+
+    Relative paths in a list file are taken from the list's own folder. Raises ``FileNotFoundError``.
+    """
+    source = Path(source)
+    if source.is_file() and source.suffix.lower() in (".txt", ".lst"):
+        lines = [line.strip() for line in source.read_text(encoding="utf-8").splitlines()]
+        return [p if p.is_absolute() else source.parent / p for p in map(Path, lines) if str(p) and not
+                str(p).startswith("#")]  # fmt: skip
+    return find_images(source)

@@ -6,6 +6,7 @@ the contract tests), so a bad field is always the same ``ConfigError``.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import torch
@@ -22,8 +23,15 @@ def make_config(spec: ModelSpec, where: str = "", **overrides: Any) -> Colorizer
     return cls.from_dict(fields, where=where or f"{spec.name} config")
 
 
-def instantiate(spec: ModelSpec, config: ColorizerConfig, where: str = "") -> Colorizer:
-    """``spec``'s class on ``config``; a constructor's ``ValueError`` becomes a ``ConfigError``."""
+def instantiate(
+    spec: ModelSpec, config: ColorizerConfig, where: str = "", weights_follow: bool = False
+) -> Colorizer:
+    """``spec``'s class on ``config``; a constructor's ``ValueError`` becomes a ``ConfigError``.
+
+    ``weights_follow``: trained weights are loaded next, so a pretrained backbone is not fetched first.
+    """
+    if weights_follow and getattr(config, "pretrained_backbone", False):
+        config = dataclasses.replace(config, pretrained_backbone=False)  # type: ignore[type-var]
     if config.input_size % spec.size_multiple:
         raise ConfigError(
             f"{where or spec.name}: input_size {config.input_size} is not a multiple of {spec.size_multiple}"
@@ -36,9 +44,9 @@ def instantiate(spec: ModelSpec, config: ColorizerConfig, where: str = "") -> Co
     return model
 
 
-def build_model(spec: ModelSpec, **overrides: Any) -> Colorizer:
+def build_model(spec: ModelSpec, weights_follow: bool = False, **overrides: Any) -> Colorizer:
     """A freshly initialized (untrained) model; ``overrides`` change config fields."""
-    return instantiate(spec, make_config(spec, **overrides))
+    return instantiate(spec, make_config(spec, **overrides), weights_follow=weights_follow)
 
 
 def count_parameters(spec: ModelSpec, **overrides: Any) -> int:

@@ -21,7 +21,7 @@ import torch
 from torch import nn
 
 from ..errors import ConfigError
-from ..weights.format import load_state, read_config, save_model_dir
+from .format import load_state, read_config, save_model_dir
 
 Controls = Mapping[str, Any]
 

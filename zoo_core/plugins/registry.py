@@ -78,7 +78,7 @@ def load_pretrained(
     notify: Any = None,
 ) -> tuple[Any, Any]:
     """(model, ``ResolvedWeights``): resolve and load. Weights a user points at must be for this model."""
-    from ..weights.format import read_config
+    from ..models.format import read_config
     from ..weights.resolve import resolve_weights
 
     resolved = resolve_weights(spec, tag, weights, progress=progress, notify=notify)
@@ -93,19 +93,19 @@ def _load_dir(spec: ModelSpec, path: Any, device: Any) -> Any:
     from pathlib import Path
 
     from ..models.build import instantiate
-    from ..weights.format import load_state, read_config
+    from ..models.format import load_state, read_config
 
     weights_file, config_dict = read_config(path)
     where = weights_file.with_name("config.json") if weights_file.with_name("config.json").is_file() else weights_file
     config = spec.model_class.config_class.from_dict({**config_dict, "model": spec.name}, where=str(where))
-    model = instantiate(spec, config, where=str(where))
+    model = instantiate(spec, config, where=str(where), weights_follow=True)
     load_state(model, Path(weights_file))
     return model.to(device).eval()
 
 
 def load_model(path: str | os.PathLike[str], device: Any = "cpu") -> Any:
     """Load a model directory (or ``.safetensors`` file) of any registered model, by its config's name."""
-    from ..weights.format import read_config
+    from ..models.format import read_config
 
     _, config = read_config(path)
     name = config.get("model", "")

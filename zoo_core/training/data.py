@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-import os
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,23 +20,10 @@ import torch
 from PIL import Image
 
 from ..color.lab import rgb_to_lab
-from ..io.files import find_images
+from ..io.files import find_images, list_images
 from ..io.images import SKIP_GRAY, SKIP_UNREADABLE, center_crop, open_color_image
 
 __all__ = ["ColorImageDataset", "collate", "find_images", "list_images", "split_files", "to_lab_batch"]
-
-
-def list_images(source: str | os.PathLike[str]) -> list[Path]:
-    """The images of a training source: a folder tree, or a text file listing image paths (one per line).
-
-    Relative paths in a list file are taken from the list's own folder. Raises ``FileNotFoundError``.
-    """
-    source = Path(source)
-    if source.is_file() and source.suffix.lower() in (".txt", ".lst"):
-        lines = [line.strip() for line in source.read_text(encoding="utf-8").splitlines()]
-        return [p if p.is_absolute() else source.parent / p for p in map(Path, lines) if str(p) and not
-                str(p).startswith("#")]  # fmt: skip
-    return find_images(source)
 
 
 def split_files(files: Sequence[Path], val_fraction: float, seed: int = 0) -> tuple[list[Path], list[Path]]:

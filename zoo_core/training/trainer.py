@@ -38,11 +38,11 @@ from ..io.grid import image_grid, save_grid
 from ..io.images import SKIP_GRAY, open_color_image
 from ..models.build import build_model, instantiate
 from ..models.colorizer import Colorizer
+from ..models.format import load_state, read_config
 from ..plugins.registry import get_loss_spec, get_model_spec, losses_for
 from ..render.devices import pick_device
 from ..render.render import render
 from ..spec import ModelSpec, resolve
-from ..weights.format import load_state, read_config
 from .data import ColorImageDataset, collate, list_images, split_files, to_lab_batch, warn_skipped
 from .step import TrainContext, TrainingStep
 
@@ -353,12 +353,12 @@ def _build_model(spec: ModelSpec, cfg: TrainConfig, checkpoint: dict[str, Any] |
     if checkpoint is not None:
         where = f"{Path(cfg.out) / CHECKPOINT_NAME}"
         config = spec.model_class.config_class.from_dict(json.loads(checkpoint["config"]), where=where)
-        model = instantiate(spec, config, where=where)
+        model = instantiate(spec, config, where=where, weights_follow=True)
         model.load_state_dict(checkpoint["model"])
         return model
     if cfg.init is None:
         try:
-            return build_model(spec, **overrides)
+            return build_model(spec, **{**spec.train_config, **overrides})
         except TypeError as exc:  # an unknown config field
             raise ColorzooError(f"--set: {spec.name} has no such config field ({exc})") from None
     from ..weights.resolve import resolve_weights
@@ -373,7 +373,7 @@ def _build_model(spec: ModelSpec, cfg: TrainConfig, checkpoint: dict[str, Any] |
     where = str(weights_file.with_name("config.json") if weights_file.with_name("config.json").is_file() else
                 weights_file)  # fmt: skip
     config = spec.model_class.config_class.from_dict({**config_dict, **overrides, "model": spec.name}, where=where)
-    model = instantiate(spec, config, where=where)
+    model = instantiate(spec, config, where=where, weights_follow=True)
     load_state(model, weights_file)
     return model
 

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ..io.atomic import write_text
-from .format import CONFIG_NAME, WEIGHTS_NAME
+from ..models.format import CONFIG_NAME, WEIGHTS_NAME
 
 SOURCE_NAME = "source.json"
 

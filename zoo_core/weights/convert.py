@@ -21,8 +21,8 @@ import torch
 
 from ..errors import WeightsError
 from ..models.build import build_model
+from ..models.format import state_mismatch
 from ..spec import ModelSpec, resolve
-from .format import state_mismatch
 
 #: Keys under which checkpoints wrap their state dict, in the order they are looked for.
 WRAPPER_KEYS = ("params_ema", "params", "state_dict", "model", "generator", "net_g", "module")
@@ -67,7 +67,7 @@ def adapt(spec: ModelSpec, loaded: Any, config: dict[str, Any], source: str) -> 
             state = resolve(spec.adapter)(state, config)
         except (KeyError, ValueError) as exc:
             raise WeightsError(f"{source}: not {spec.name} weights ({_first_line(exc)})") from None
-    model = build_model(spec, **config)
+    model = build_model(spec, weights_follow=True, **config)
     expected = model.state_dict()
     for key, value in expected.items():  # BatchNorm counters are absent from older releases
         if key.endswith("num_batches_tracked") and key not in state:

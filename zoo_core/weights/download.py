@@ -97,21 +97,26 @@ def check_free_space(directory: Path, needed: int | None, what: str) -> None:
         )
 
 
-def verify(path: Path, expected: str | None, trust_key: str, what: str) -> str:
-    """Check ``path`` against the declared sha256, or the one trusted at first use; delete it if it differs."""
+def verify(path: Path, expected: str | None, trust_key: str, what: str, delete: bool = True) -> str:
+    """Check ``path`` against the declared sha256, or the one trusted at first use.
+
+    A file that differs is refused, and deleted when it is ours (``delete``: a download, never a
+    file of an installed package).
+    """
     actual = sha256_of(path)
+    fate = "deleted and refused" if delete else "refused"
     if expected is not None and actual != expected.lower():
-        path.unlink(missing_ok=True)
-        raise WeightsError(
-            f"{what}: sha256 {actual} does not match the declared {expected}; the file was deleted and refused"
-        )
+        if delete:
+            path.unlink(missing_ok=True)
+        raise WeightsError(f"{what}: sha256 {actual} does not match the declared {expected}; the file was {fate}")
     if expected is None:
         trusted = cache.trusted_sha256(trust_key)
         if trusted is not None and trusted != actual:
-            path.unlink(missing_ok=True)
+            if delete:
+                path.unlink(missing_ok=True)
             raise WeightsError(
                 f"{what}: sha256 {actual} differs from {trusted}, recorded at its first download; the file "
-                f"changed since, so it was deleted and refused (`colorzoo cache rm` forgets the record)"
+                f"changed since, so it was {fate} (`colorzoo cache rm` forgets the record)"
             )
         if trusted is None:
             cache.record_trust(trust_key, actual)

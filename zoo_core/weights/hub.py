@@ -16,9 +16,9 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from ..errors import NoWeightsError, WeightsError
+from ..models.format import CONFIG_NAME, WEIGHTS_NAME
 from ..spec import HubRepo
 from .download import Unreachable, is_offline, reachable, sha256_of, verify
-from .format import CONFIG_NAME, WEIGHTS_NAME
 
 CARD_NAME = "README.md"
 #: What ``publish`` uploads from a model directory, besides the weights, config and card.

@@ -17,10 +17,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..errors import NoWeightsError, WeightsError
+from ..models.format import CONFIG_NAME, WEIGHTS_NAME
 from ..spec import HubRepo, ModelSpec, PackageFile, ReleaseFile, WeightSet
 from . import cache
 from .download import Progress, fetch_release, is_offline, verify
-from .format import CONFIG_NAME, WEIGHTS_NAME
 
 Notify = Callable[[str], None]
 
@@ -109,7 +109,8 @@ def materialize(
                 if path is None:
                     problems.append(f"pip package {source.distribution} is not installed")
                     continue
-                sha = verify(path, source.sha256, f"pip://{source.distribution}/{source.path}", str(path))
+                key = f"pip://{source.distribution}/{source.path}"
+                sha = verify(path, source.sha256, key, str(path), delete=False)
                 return _convert(spec, ws, path, {"source": source.describe(), "sha256": sha}, INSTALLED)
             if isinstance(source, HubRepo):
                 if source.native:

@@ -9,9 +9,9 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+from ..models.format import WEIGHTS_NAME, count_parameters
 from ..spec import ModelSpec, WeightSet
 from . import cache
-from .format import WEIGHTS_NAME, count_parameters
 from .resolve import BUNDLED, CACHED, DOWNLOADABLE, INSTALLED, availability
 
 LOCAL = (BUNDLED, CACHED, INSTALLED)

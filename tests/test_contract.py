@@ -1,0 +1,53 @@
+"""zoo_core.testing's contract, over every model a plugin registers: the built-in families, the
+optional ones, and the example third-party plugin."""
+
+import sys
+from pathlib import Path
+
+import pytest
+
+import colorzoo_koala.plugin as koala_plugin
+import colorzoo_pix2pix.plugin as pix2pix_plugin
+import colorzoo_resenc.plugin as resenc_plugin
+from zoo_core.plugins import manager as plugins
+from zoo_core.testing import check_model
+
+sys.path.insert(0, str(Path(__file__).parent / "example_plugin"))
+import colorzoo_example
+
+#: Small variants of each family, so the checks run in seconds (the declared count is checked on
+#: the default config all the same).
+SMALL = {
+    "zhang": {"width_mult": 0.125},
+    "pix2pix": {},
+    "koalarization": {"extractor": "efficientnet_b0", "extractor_size": 64, "input_size": 64},
+    "resenc": {"input_size": 64, "width": 64},
+    "example": {},
+}
+
+
+def _zoo():
+    zoo = plugins.Zoo().load_defaults().load_entry_points()
+    for name, module in (("pix2pix", pix2pix_plugin), ("koalarization", koala_plugin), ("resenc", resenc_plugin),
+                         ("example", colorzoo_example)):  # fmt: skip
+        if name not in zoo.plugins:
+            assert zoo.add_plugin(module, name).status == "ok", name
+    return zoo
+
+
+ZOO = _zoo()
+
+
+@pytest.fixture
+def zoo(monkeypatch):
+    monkeypatch.setattr(plugins, "_ZOO", ZOO)
+    return ZOO
+
+
+@pytest.mark.parametrize("name", sorted(ZOO.models), ids=str)
+def test_model_contract(zoo, name, tmp_path):
+    spec = zoo.models[name]
+    small = dict(SMALL.get(spec.plugin, {}))
+    if name == "zhang-rebal-lite":
+        small = {"decoder_channels": (32, 32, 32, 32)}
+    check_model(spec, tmp_path, small=small)
