@@ -143,15 +143,15 @@ def cache_list(
     from ..weights.hub import cached_repos
 
     sets = cached_sets()
-    table = Table(title="converted weight sets", title_justify="left")
-    for column in ("weights", "size", "sha256", "license", "source"):
-        table.add_column(column, justify="right" if column == "size" else "left", overflow="fold")
-    for entry in sets:
+    if not sets:
+        out.print("no converted weight sets")
+    for entry in sets:  # lines, not a table: names and checksums are never cut
         src = entry.source
-        sha = src.get("sha256", "?") + (" (trusted on first use)" if src.get("trusted_on_first_use") else "")
-        table.add_row(f"{entry.model}.{entry.tag}", f"{entry.size_bytes / 2**20:.1f} MB", sha, src.get("license", "?"),
-                      str(src.get("source", "?")))  # fmt: skip
-    out.print(table if sets else "no converted weight sets")
+        trust = " (trusted on first use)" if src.get("trusted_on_first_use") else ""
+        out.print(f"{entry.model}.{entry.tag}: {entry.size_bytes / 2**20:.1f} MB, {src.get('license', '?')}",
+                  markup=False, soft_wrap=True)  # fmt: skip
+        out.print(f"    sha256 {src.get('sha256', '?')}{trust}", markup=False, soft_wrap=True)
+        out.print(f"    from {src.get('source', '?')}", markup=False, soft_wrap=True)
     owners = {s.repo_id: f"{spec.name}.{ws.tag}" for spec in list_models() for ws in spec.weights for s in ws.sources
               if isinstance(s, HubRepo)}  # fmt: skip
     repos = cached_repos(None if all_repos else owners)

@@ -32,7 +32,6 @@ Progress = Callable[[int, "int | None"], None]
 """(bytes done, bytes in all or None)"""
 
 CHUNK = 1 << 20
-READ_TIMEOUT = 60.0
 _TRUTHY = ("1", "true", "yes", "on")
 
 
@@ -170,11 +169,17 @@ def _stream(url: str, part: Path, size: int | None, on_progress: Progress | None
     request = urllib.request.Request(url, headers={"User-Agent": "colorzoo"})
     if have:
         request.add_header("Range", f"bytes={have}-")
-    with urllib.request.urlopen(request, timeout=READ_TIMEOUT) as response:
+    # the timeout covers the connection, the first answer and every later read: a host that
+    # accepts connections but says nothing costs seconds, and a stalled transfer is resumed
+    with urllib.request.urlopen(request, timeout=connect_timeout()) as response:
         if have and response.status != 206:  # the server ignored the range: start again
             have = 0
         length = response.headers.get("Content-Length")
-        total = size or (have + int(length) if length and length.isdigit() else None)
+        offered = have + int(length) if length and length.isdigit() else None
+        if size is not None and offered is not None and offered != size:
+            part.unlink(missing_ok=True)
+            raise WeightsError(f"{url}: the server offers {offered:,} bytes where the release has {size:,}; refused")
+        total = size or offered
         with open(part, "ab" if have else "wb") as handle:
             done = have
             if on_progress:
