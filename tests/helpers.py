@@ -56,7 +56,7 @@ class ReleaseServer:
             def log_message(self, *args):  # quiet
                 pass
 
-            def do_GET(self):  # noqa: N802 - the http.server API
+            def do_GET(self):
                 name = self.path.lstrip("/").split("?")[0]
                 server.requests.append((name, self.headers.get("Range")))
                 data = server.files.get(name)
@@ -81,7 +81,7 @@ class ReleaseServer:
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
-    def __enter__(self) -> "ReleaseServer":
+    def __enter__(self) -> ReleaseServer:
         self.thread.start()
         return self
 
@@ -99,7 +99,7 @@ class SilentServer:
         self.sock.listen(16)
         self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
 
-    def __enter__(self) -> "SilentServer":
+    def __enter__(self) -> SilentServer:
         return self
 
     def __exit__(self, *exc) -> None:
