@@ -104,3 +104,77 @@ class SilentServer:
 
     def __exit__(self, *exc) -> None:
         self.sock.close()
+
+
+GIT_ENV = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t"}
+
+
+def git(repo: Path, *args: str) -> str:
+    env = {**os.environ, **GIT_ENV}
+    return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, text=True,
+                          env=env).stdout.strip()  # fmt: skip
+
+
+def hub_repo(root: Path, repo_id: str, files: dict[str, bytes], tag: str | None = None) -> str:
+    """A git repo served by olah as a Hub model repo; binary files become Git LFS pointers. Returns its commit."""
+    import hashlib
+
+    repo = root / "mirrors" / "models" / repo_id
+    repo.mkdir(parents=True)
+    git(repo, "init", "-q", "-b", "main")
+    for name, data in files.items():
+        if name.endswith((".json", ".md")):
+            (repo / name).write_bytes(data)
+            continue
+        oid = hashlib.sha256(data).hexdigest()
+        store = repo / ".git" / "lfs" / "objects" / oid[:2] / oid[2:4]
+        store.mkdir(parents=True, exist_ok=True)
+        (store / oid).write_bytes(data)
+        (repo / name).write_bytes(f"version https://git-lfs.github.com/spec/v1\noid sha256:{oid}\nsize {len(data)}\n"
+                                  .encode())  # fmt: skip
+    (repo / ".gitattributes").write_text("*.safetensors *.bin *.pth filter=lfs diff=lfs merge=lfs -text\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "weights")
+    if tag:
+        git(repo, "tag", tag)
+    return git(repo, "rev-parse", "HEAD")
+
+
+class OlahHub:
+    """olah on a free loopback port, serving the repos made with ``hub_repo(root, ...)`` (offline mode)."""
+
+    def __init__(self, root: Path, probe_repo: str) -> None:
+        import time
+        import urllib.request
+
+        port = free_port()
+        config = root / "olah.toml"
+        config.write_text(
+            f'[basic]\nhost = "127.0.0.1"\nport = {port}\nrepos-path = "{root / "cache"}"\n'
+            f'mirrors-path = ["{root / "mirrors"}"]\nmirror-netloc = "127.0.0.1:{port}"\n'
+            f'mirror-lfs-netloc = "127.0.0.1:{port}"\n[accessibility]\noffline = true\n'
+        )
+        (root / "logs").mkdir(exist_ok=True)
+        olah = Path(sys.executable).parent / "olah-cli"
+        self.server = subprocess.Popen([str(olah), "-c", str(config), "--log-path", str(root / "logs")],
+                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=root)  # fmt: skip
+        self.url = f"http://127.0.0.1:{port}"
+        deadline = time.time() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{self.url}/api/models/{probe_repo}/revision/main", timeout=2) as answer:
+                    if answer.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.time() > deadline or self.server.poll() is not None:
+                self.close()
+                raise RuntimeError("olah did not start")
+            time.sleep(0.2)
+
+    def close(self) -> None:
+        self.server.terminate()
+        try:
+            self.server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.server.kill()

@@ -5,17 +5,14 @@ subprocesses with HF_ENDPOINT pointed at it and HF_HOME in a scratch directory.
 """
 
 import json
-import os
 import shutil
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 import torch
-from helpers import free_port, install_plugin
+from helpers import OlahHub, hub_repo, install_plugin
 
 from zoo_core import create_model
 from zoo_core.weights.download import sha256_of
@@ -23,26 +20,7 @@ from zoo_core.weights.download import sha256_of
 BIN = Path(sys.executable).parent
 HUBTEST = Path(__file__).parent / "hub_plugin"
 REPO = "colorzoo-test/tiny-rebal"
-GIT_ENV = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t"}
-
 pytestmark = pytest.mark.skipif(shutil.which("olah-cli", path=str(BIN)) is None, reason="olah (test extra) missing")
-
-
-def _git(repo: Path, *args: str) -> str:
-    env = {**os.environ, **GIT_ENV}
-    return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, text=True,
-                          env=env).stdout.strip()  # fmt: skip
-
-
-def _lfs_pointer(repo: Path, data: bytes) -> bytes:
-    """Store ``data`` as a Git LFS object and return the pointer file's content."""
-    import hashlib
-
-    oid = hashlib.sha256(data).hexdigest()
-    store = repo / ".git" / "lfs" / "objects" / oid[:2] / oid[2:4]
-    store.mkdir(parents=True, exist_ok=True)
-    (store / oid).write_bytes(data)
-    return f"version https://git-lfs.github.com/spec/v1\noid sha256:{oid}\nsize {len(data)}\n".encode()
 
 
 @pytest.fixture(scope="module")
@@ -52,48 +30,13 @@ def hub(tmp_path_factory):
     weights = root / "weights"
     torch.manual_seed(0)
     create_model("zhang-rebal", width_mult=0.125).save_pretrained(weights)
-    repo = root / "mirrors" / "models" / REPO
-    repo.mkdir(parents=True)
-    _git(repo, "init", "-q", "-b", "main")
-    shutil.copy(weights / "config.json", repo / "config.json")
-    (repo / "model.safetensors").write_bytes(_lfs_pointer(repo, (weights / "model.safetensors").read_bytes()))
-    (repo / ".gitattributes").write_text("*.safetensors filter=lfs diff=lfs merge=lfs -text\n")
-    (repo / "README.md").write_text("---\nlibrary_name: colorzoo\n---\n# tiny\n")
-    _git(repo, "add", "-A")
-    _git(repo, "commit", "-q", "-m", "weights")
-    _git(repo, "tag", "v1.0")
-    commit = _git(repo, "rev-parse", "HEAD")
-
-    port = free_port()
-    config = root / "olah.toml"
-    config.write_text(
-        f'[basic]\nhost = "127.0.0.1"\nport = {port}\nrepos-path = "{root / "cache"}"\n'
-        f'mirrors-path = ["{root / "mirrors"}"]\nmirror-netloc = "127.0.0.1:{port}"\n'
-        f'mirror-lfs-netloc = "127.0.0.1:{port}"\n[accessibility]\noffline = true\n'
-    )
-    (root / "logs").mkdir()
-    server = subprocess.Popen([str(BIN / "olah-cli"), "-c", str(config), "--log-path", str(root / "logs")],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=root)  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
+    files = {name: (weights / name).read_bytes() for name in ("config.json", "model.safetensors")}
+    commit = hub_repo(root, REPO, {**files, "README.md": b"---\nlibrary_name: colorzoo\n---\n# tiny\n"}, tag="v1.0")
+    server = OlahHub(root, REPO)
     try:
-        deadline = time.time() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/api/models/{REPO}/revision/main", timeout=2) as answer:
-                    if answer.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.time() > deadline or server.poll() is not None:
-                raise RuntimeError("olah did not start")
-            time.sleep(0.2)
-        yield {"url": url, "commit": commit, "weights": weights}
+        yield {"url": server.url, "commit": commit, "weights": weights}
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        server.close()
 
 
 @pytest.fixture(scope="module")

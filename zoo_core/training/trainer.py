@@ -110,6 +110,11 @@ def check_config(cfg: TrainConfig) -> None:
             raise ColorzooError(f"--{name.replace('_', '-')} must be at least {least}, got {value}")
     if cfg.crop < 16:
         raise ColorzooError(f"--crop must be at least 16, got {cfg.crop}")
+    spec = get_model_spec(cfg.model)
+    if cfg.crop % spec.size_multiple:
+        raise ColorzooError(
+            f"--crop {cfg.crop} is not a multiple of {spec.size_multiple} ({spec.name} works on multiples of it)"
+        )
     out = Path(cfg.out)
     if out.exists() and not out.is_dir():
         raise ColorzooError(f"--out {out}: is a file; training writes a model directory")
