@@ -95,3 +95,52 @@ def test_bench(cli, tmp_path):
     assert [(r["model"], r["size"]) for r in rows] == [("zhang-simplified", 64), ("zhang-simplified", 96)]
     assert all(r["images_per_s"] > 0 and r["peak_memory_mb"] > 50 and r["weights"] == "random" for r in rows)
     assert np.isclose(rows[0]["latency_ms"] * rows[0]["images_per_s"], 1000)
+
+
+def test_fid_with_a_synthetic_feature_extractor(monkeypatch, small_set, two_models, tmp_path, cli):
+    """FID rides on the same predictions; its Inception weights are stood in for by a fixed random net."""
+    from zoo_core.evaluation import fid
+
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Conv2d(3, 8, 5, stride=4), torch.nn.ReLU(), torch.nn.AdaptiveAvgPool2d(2),
+                              torch.nn.Flatten())  # fmt: skip
+    monkeypatch.setattr(fid, "load_extractor", lambda device, download=True: lambda x: net(x.float() / 255).double())
+    out = tmp_path / "report"
+    result = cli("compare", *two_models, "--data", small_set, "-o", out, "--size", "64", "--no-sweep", "--fid")
+    assert result.exit_code == 0, result.output
+    rows = json.loads((out / "metrics.json").read_text())["summary"]
+    values = {row["model"]: row["fid"] for row in rows}
+    assert all(v >= -1e-6 for v in values.values()) and len(set(values.values())) == 3
+    assert "| FID |" in (out / "report.md").read_text()
+    real = torch.randn(50, 4, dtype=torch.float64)
+    assert abs(fid.frechet_distance(real, real)) < 1e-6  # a set is at distance 0 from itself
+    assert fid.frechet_distance(real, real + 1.0) == pytest.approx(4.0, abs=1e-6)  # a shift: |mu|^2
+
+
+def test_fid_offline_is_a_notice_not_a_failure(monkeypatch, small_set, two_models, tmp_path, cli):
+    monkeypatch.setenv("COLORZOO_OFFLINE", "1")
+    result = cli("compare", two_models[0], "--data", small_set, "-o", tmp_path / "r", "--size", "64", "--no-sweep")
+    assert result.exit_code == 0 and "FID skipped" in result.output and "colorzoo download fid-inception" in result.output
+    assert "fid" not in json.loads((tmp_path / "r" / "metrics.json").read_text())["summary"][0]
+    forced = cli("compare", two_models[0], "--data", small_set, "-o", tmp_path / "s", "--size", "64", "--fid")
+    assert forced.exit_code == 1 and "FID skipped" in forced.output
+
+
+def test_fid_weights_download_checked(monkeypatch, tmp_path, cli):
+    import dataclasses
+    import hashlib
+
+    from helpers import ReleaseServer
+
+    from zoo_core.evaluation import fid
+
+    blob = b"inception weights stand-in" * 1000
+    monkeypatch.setattr(fid, "INCEPTION", dataclasses.replace(fid.INCEPTION, sha256=hashlib.sha256(blob).hexdigest(),
+                                                              size=len(blob)))  # fmt: skip
+    monkeypatch.delenv("COLORZOO_OFFLINE", raising=False)
+    monkeypatch.setenv("COLORZOO_HOME", str(tmp_path / "cache"))
+    with ReleaseServer({fid.INCEPTION.filename: blob}) as server:
+        monkeypatch.setenv("COLORZOO_MIRROR", server.url)
+        got = cli("download", "fid-inception")
+    assert got.exit_code == 0 and "sha256 verified" in got.output, got.output
+    assert fid.inception_path().read_bytes() == blob

@@ -25,6 +25,7 @@ FAMILIES = (
     Family("pix2pix cGAN", "colorzoo-pix2pix", "gan", "pix2pix-*"),
     Family("Deep Koalarization", "colorzoo-koalarization", "koala", "koala-*"),
     Family("residual encoder + palette", "colorzoo-resenc", "resenc", "resenc-*"),
+    Family("DDColor", "colorzoo-ddcolor", "ddcolor", "ddcolor, ddcolor-tiny"),
 )
 
 

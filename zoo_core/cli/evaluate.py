@@ -93,6 +93,9 @@ def compare(
     limit: Annotated[int | None, typer.Option(min=1, help="Use at most this many images.")] = None,
     size: Annotated[int, typer.Option(min=16, help="Images are center-cropped to this square.")] = 256,
     sweep: Annotated[bool, typer.Option(help="Temperature sweep (0.01..1) for classification models.")] = True,
+    fid: Annotated[
+        bool | None, typer.Option("--fid/--no-fid", help="FID (default: when its Inception weights can be had).")
+    ] = None,
     device: DeviceOption = "auto",
     precision: PrecisionOption = "fp32",
     batch_size: Annotated[int, typer.Option(min=1)] = 8,
@@ -116,7 +119,7 @@ def compare(
         task = bar.add_task("compare", total=None)
         result = run_compare(
             models, data, temperatures=temperature or (), controls=controls, size=size, limit=limit,
-            device=torch_device, batch_size=batch_size, sweep=sweep, precision=precision, notify=note,
+            device=torch_device, batch_size=batch_size, sweep=sweep, precision=precision, fid=fid, notify=note,
             progress=lambda phase, done, total: bar.update(task, completed=done, total=total),
         )  # fmt: skip
     files = result.write(output)
@@ -177,15 +180,16 @@ def bench(
 def metrics_table(rows: list[dict[str, Any]], title: str) -> None:
     """The metrics of each row: a table on a terminal, markdown elsewhere (pipes and CI logs never clip)."""
     from ..evaluation.report import HEADERS, markdown_table
-    from ..evaluation.scores import METRICS
+    from ..evaluation.scores import columns
 
     if not is_terminal():
         out.print(f"{title}\n\n{markdown_table(rows)}\n", markup=False, highlight=False, soft_wrap=True)
         return
     table = Table(title=title, title_justify="left")
     table.add_column("model", overflow="fold")
-    for m in METRICS:
+    shown = columns(rows)
+    for m in shown:
         table.add_column(HEADERS[m], justify="right", overflow="fold")
     for row in rows:
-        table.add_row(str(row["model"]), *(f"{row[m]:.3f}" for m in METRICS))
+        table.add_row(str(row["model"]), *(f"{row[m]:.3f}" if m in row else "" for m in shown))
     out.print(table)

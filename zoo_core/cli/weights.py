@@ -29,13 +29,26 @@ def download(
         str | None, typer.Option(help="For Hub weights: another revision than the pinned one (unverified).")
     ] = None,
 ) -> None:
-    """Fetch weights once (checked by sha256, converted to safetensors) into the cache; idempotent."""
+    """Fetch weights once (checked by sha256, converted to safetensors) into the cache; idempotent.
+
+    ``fid-inception`` fetches the Inception weights ``compare`` measures FID with.
+    """
     from ..plugins.registry import split_model_name
     from ..spec import HubRepo
     from ..weights.resolve import materialize
 
     wanted = []
     for name in models:
+        if name == "fid-inception":
+            from ..evaluation.fid import INCEPTION_LICENSE, inception_weights
+
+            bar = DownloadBar()
+            try:
+                path = inception_weights(on_progress=bar)
+            finally:
+                bar.close()
+            out.print(f"fid-inception: in {path} ({INCEPTION_LICENSE}; sha256 verified)", markup=False, soft_wrap=True)
+            continue
         spec, tag = split_model_name(name)
         if tag is None:
             remote = [ws for ws in spec.weights if ws.remote]

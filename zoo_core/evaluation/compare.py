@@ -56,15 +56,30 @@ def compare(
     sweep: bool = True,
     grid_rows: int = 8,
     precision: str = "fp32",
+    fid: bool | None = None,
     progress: ProgressHook | None = None,
     notify: Callable[[str], None] | None = None,
 ) -> Comparison:
     """Run ``models`` (names, ``MODEL.TAG`` names or model directories) and the grayscale baseline on ``data``.
 
     ``controls`` apply to every model that declares them. With ``out_dir`` the report is written too.
+    ``fid``: True measures FID (fetching its Inception weights if needed), False skips it, None
+    measures it when its weights can be had and otherwise says why not through ``notify``.
     """
     device = torch.device(device)
     images = load_images(data, size, limit)
+    extractor = None
+    if fid is not False:
+        from ..errors import NoWeightsError
+        from . import fid as fid_metric
+
+        try:
+            extractor = fid_metric.load_extractor(device)
+        except NoWeightsError as exc:
+            if fid:
+                raise
+            if notify:
+                notify(str(exc))
     contenders = [load_contender(m, device, notify=notify) for m in models]
     labels = [c.label for c in contenders]
     if len(set(labels)) != len(labels) or GRAYSCALE in labels:
@@ -87,7 +102,7 @@ def compare(
             progress("compare", done, len(images))
 
     scores = evaluate(contenders, images, device, batch_size, keep_outputs=grid_rows, on_batch=on_batch,
-                      precision=precision)  # fmt: skip
+                      precision=precision, fid_features=extractor)  # fmt: skip
     sweep_points: dict[str, list[dict[str, float]]] = {}
     shown: list[Scores] = []
     for contender in [*contenders, Contender(GRAYSCALE)]:
@@ -100,7 +115,8 @@ def compare(
             ]
         shown += wanted or mine
     shown.sort(key=lambda s: s.label != GRAYSCALE)
-    meta = {"data": str(data), "images": len(images), "size": size, "device": device.type, "precision": precision}
+    meta = {"data": str(data), "images": len(images), "size": size, "device": device.type, "precision": precision,
+            "fid": "measured" if extractor is not None else "not measured"}  # fmt: skip
     result = Comparison(shown, summary_rows(shown), sweep_points, images, meta)
     if out_dir is not None:
         result.write(out_dir)

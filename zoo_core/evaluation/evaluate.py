@@ -99,8 +99,12 @@ def evaluate(
     keep_outputs: int = 0,
     on_batch: Callable[[int], None] | None = None,
     precision: str = "fp32",
+    fid_features: Callable[[torch.Tensor], torch.Tensor] | None = None,
 ) -> list[Scores]:
-    """Scores for every (contender, temperature), the grayscale baseline first."""
+    """Scores for every (contender, temperature), the grayscale baseline first.
+
+    With ``fid_features`` (uint8 images -> features) each row also gets its FID against the truth.
+    """
     if not images:
         raise ColorzooError("no color images to evaluate on")
     prior = data_prior(images).to(device)
@@ -114,17 +118,29 @@ def evaluate(
         for c in everyone
         for t in c.temperatures
     }
+    real_features = []
     for start in range(0, len(images), batch_size):
         chunk = images[start : start + batch_size]
         truth = torch.stack([im.rgb for im in chunk]).to(device)
         true_lab = metrics.lab_of(truth)
         weights = metrics.rebalance_pixel_weights(true_lab, prior)
+        if fid_features is not None:
+            real_features.append(fid_features(truth).cpu())
         for contender in everyone:
             for temperature, pred in _predict(contender, true_lab, precision):
                 entry = scores[(contender.label, temperature)]
                 _score(entry, chunk, pred, truth, true_lab, weights, keep_outputs)
+                if fid_features is not None:
+                    entry.features.append(fid_features(pred).cpu())
         if on_batch:
             on_batch(len(chunk))
+    if fid_features is not None and len(images) >= 2:
+        from .fid import frechet_distance
+
+        real = torch.cat(real_features)
+        for entry in scores.values():
+            entry.fid = frechet_distance(real, torch.cat(entry.features))
+            entry.features = []
     return list(scores.values())
 
 

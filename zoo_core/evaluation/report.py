@@ -13,7 +13,7 @@ from ..io.atomic import write_text
 from ..io.grid import image_grid, save_grid
 from ..io.plots import plot_sweep, plot_tradeoff
 from .metrics import paired_difference
-from .scores import GRAYSCALE, METRICS, EvalImage, Scores
+from .scores import GRAYSCALE, METRICS, EvalImage, Scores, columns
 
 HEADERS = {
     "auc": "AuC %",
@@ -24,6 +24,7 @@ HEADERS = {
     "ssim": "SSIM",
     "colorfulness": "colorful",
     "colorfulness_diff": "colorful - GT",
+    "fid": "FID",
 }
 
 
@@ -65,9 +66,10 @@ def interval_text(d: dict[str, float]) -> str:
 
 
 def markdown_table(rows: Sequence[dict[str, object]]) -> str:
-    lines = ["| model | " + " | ".join(HEADERS[m] for m in METRICS) + " |", "|---|" + "---:|" * len(METRICS)]
+    shown = columns(list(rows))
+    lines = ["| model | " + " | ".join(HEADERS[m] for m in shown) + " |", "|---|" + "---:|" * len(shown)]
     for row in rows:
-        lines.append(f"| {row['model']} | " + " | ".join(f"{row[m]:.3f}" for m in METRICS) + " |")
+        lines.append(f"| {row['model']} | " + " | ".join(f"{row[m]:.3f}" if m in row else "" for m in shown) + " |")
     return "\n".join(lines)
 
 

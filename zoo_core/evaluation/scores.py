@@ -28,9 +28,20 @@ class Scores:
     pooled_rebal_hist: torch.Tensor  # weighted accuracy counts over thresholds, summed over images
     pooled_rebal_total: float
     outputs: list[np.ndarray] = dataclasses.field(default_factory=list)
+    features: list[torch.Tensor] = dataclasses.field(default_factory=list)
+    """FID features of the predictions, batch by batch (when FID is measured)."""
+    fid: float | None = None
 
     def summary(self) -> dict[str, float]:
         means = {k: float(np.mean([row[k] for row in self.per_image])) for k in METRICS if k != "auc_rebal"}
         curve = self.pooled_rebal_hist / max(self.pooled_rebal_total, 1e-12)
         means["auc_rebal"] = float(metrics.auc(curve))
-        return {k: means[k] for k in METRICS}
+        summary = {k: means[k] for k in METRICS}
+        if self.fid is not None:
+            summary["fid"] = self.fid
+        return summary
+
+
+def columns(rows: list[dict[str, object]]) -> tuple[str, ...]:
+    """The metric columns of a table: every metric, and FID where it was measured."""
+    return (*METRICS, "fid") if any("fid" in row for row in rows) else METRICS
