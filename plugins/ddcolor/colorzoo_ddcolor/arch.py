@@ -67,11 +67,11 @@ class ConvNeXt(nn.Module):
 
     def __init__(self, depths: list[int], dims: list[int]) -> None:
         super().__init__()
-        self.downsample_layers = nn.ModuleList(
-            [nn.Sequential(nn.Conv2d(3, dims[0], 4, stride=4), ChannelsFirstLayerNorm(dims[0]))]
-            + [nn.Sequential(ChannelsFirstLayerNorm(dims[i]), nn.Conv2d(dims[i], dims[i + 1], 2, stride=2))
-               for i in range(3)]  # fmt: skip
-        )
+        stem = nn.Sequential(nn.Conv2d(3, dims[0], 4, stride=4), ChannelsFirstLayerNorm(dims[0]))
+        downsample = [
+            nn.Sequential(ChannelsFirstLayerNorm(dims[i]), nn.Conv2d(dims[i], dims[i + 1], 2, stride=2)) for i in range(3)
+        ]
+        self.downsample_layers = nn.ModuleList([stem, *downsample])
         self.stages = nn.ModuleList(nn.Sequential(*(ConvNeXtBlock(dims[i]) for _ in range(depths[i]))) for i in range(4))
         for i in range(4):
             self.add_module(f"norm{i}", ChannelsFirstLayerNorm(dims[i]))
