@@ -204,7 +204,8 @@ def test_hub_download_through_olah(zoo, tiny, cli, tmp_path, monkeypatch):
                                 files={"pytorch_model.bin": hashlib.sha256(blob).hexdigest()})  # fmt: skip
     second = dataclasses.replace(paper.sources[1], revision=models_commit,
                                  files={"ddcolor_paper_tiny.pth": hashlib.sha256(wrapped.getvalue()).hexdigest()})
-    zoo.models["ddcolor-tiny"] = dataclasses.replace(spec, weights=(dataclasses.replace(paper, sources=(first, second)),))
+    both = dataclasses.replace(paper, sources=(first, second))
+    zoo.models["ddcolor-tiny"] = dataclasses.replace(spec, weights=(both,))
     server = OlahHub(root, "piddnad/ddcolor_paper_tiny")
     try:
         monkeypatch.setenv("HF_ENDPOINT", server.url)

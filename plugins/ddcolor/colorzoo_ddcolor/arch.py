@@ -69,10 +69,13 @@ class ConvNeXt(nn.Module):
         super().__init__()
         stem = nn.Sequential(nn.Conv2d(3, dims[0], 4, stride=4), ChannelsFirstLayerNorm(dims[0]))
         downsample = [
-            nn.Sequential(ChannelsFirstLayerNorm(dims[i]), nn.Conv2d(dims[i], dims[i + 1], 2, stride=2)) for i in range(3)
+            nn.Sequential(ChannelsFirstLayerNorm(dims[i]), nn.Conv2d(dims[i], dims[i + 1], 2, stride=2))
+            for i in range(3)
         ]
         self.downsample_layers = nn.ModuleList([stem, *downsample])
-        self.stages = nn.ModuleList(nn.Sequential(*(ConvNeXtBlock(dims[i]) for _ in range(depths[i]))) for i in range(4))
+        self.stages = nn.ModuleList(
+            nn.Sequential(*(ConvNeXtBlock(dims[i]) for _ in range(depths[i]))) for i in range(4)
+        )
         for i in range(4):
             self.add_module(f"norm{i}", ChannelsFirstLayerNorm(dims[i]))
         self.norm = nn.LayerNorm(dims[-1], eps=1e-6)  # the classifier's; part of the released state dict
