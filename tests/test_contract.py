@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 import colorzoo_ddcolor.plugin as ddcolor_plugin
+import colorzoo_deoldify.plugin as deoldify_plugin
 import colorzoo_koala.plugin as koala_plugin
 import colorzoo_pix2pix.plugin as pix2pix_plugin
 import colorzoo_resenc.plugin as resenc_plugin
@@ -25,13 +26,14 @@ SMALL = {
     "resenc": {"input_size": 64, "width": 64},
     "example": {},
     "ddcolor": {"encoder_name": "convnext-t", "dec_layers": 3, "nf": 64, "num_queries": 16, "input_size": 64},
+    "deoldify": {"body": "resnet18", "nf_factor": 0.25, "render_factor": 4, "input_size": 64},
 }
 
 
 def _zoo():
     zoo = plugins.Zoo().load_defaults().load_entry_points()
     for name, module in (("pix2pix", pix2pix_plugin), ("koalarization", koala_plugin), ("resenc", resenc_plugin),
-                         ("ddcolor", ddcolor_plugin), ("example", colorzoo_example)):  # fmt: skip
+                         ("ddcolor", ddcolor_plugin), ("deoldify", deoldify_plugin), ("example", colorzoo_example)):  # fmt: skip
         if name not in zoo.plugins:
             assert zoo.add_plugin(module, name).status == "ok", name
     return zoo

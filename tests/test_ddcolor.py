@@ -5,7 +5,6 @@ the Hub download through olah; controls, training and the CLI."""
 import dataclasses
 import hashlib
 import io
-import os
 import shutil
 import sys
 from pathlib import Path
@@ -212,10 +211,6 @@ def test_hub_download_through_olah(zoo, tiny, cli, tmp_path, monkeypatch):
         monkeypatch.delenv("COLORZOO_OFFLINE", raising=False)
         monkeypatch.setenv("COLORZOO_HOME", str(tmp_path / "cache"))
         monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
-        import huggingface_hub.constants as hf_constants
-
-        monkeypatch.setattr(hf_constants, "ENDPOINT", server.url)
-        monkeypatch.setattr(hf_constants, "HF_HUB_CACHE", str(tmp_path / "hf" / "hub"))
         got = cli("download", "ddcolor-tiny")
         assert got.exit_code == 0, got.output
         converted = create_model("ddcolor-tiny.paper")
@@ -232,4 +227,3 @@ def test_hub_download_through_olah(zoo, tiny, cli, tmp_path, monkeypatch):
         assert "ddcolor_paper_tiny.pth" in cli("cache", "list").output
     finally:
         server.close()
-        os.environ.pop("HF_ENDPOINT", None)

@@ -45,3 +45,17 @@ def test_join_lab_in_strips_equals_one_piece():
 def test_lightness_of_gray_from_one_channel_equals_three():
     gray = torch.rand(2, 1, 16, 16)
     assert torch.allclose(rgb_to_lightness(gray), rgb_to_lightness(gray.expand(2, 3, 16, 16)), atol=1e-4)
+
+
+def test_yuv_join_keeps_the_luma_and_fits_the_gamut():
+    from zoo_core.color.yuv import WEIGHTS, join_luma, rgb_to_yuv, yuv_to_rgb
+
+    rgb = torch.rand(3, 40, 40, generator=torch.Generator().manual_seed(0))
+    yuv = rgb_to_yuv(rgb)
+    assert torch.allclose(yuv_to_rgb(yuv), rgb, atol=2e-3)  # OpenCV's rounded coefficients
+    assert torch.allclose(join_luma(yuv[:1], yuv[1:]), rgb, atol=2e-3)  # in gamut: unchanged
+    wild = torch.randn(2, 40, 40, generator=torch.Generator().manual_seed(1))  # far out of gamut
+    out = join_luma(yuv[:1], wild)
+    assert out.min() >= 0 and out.max() <= 1
+    luma = sum(w * c for w, c in zip(WEIGHTS, out, strict=True))
+    assert torch.allclose(luma, yuv[0], atol=2e-3)  # the luma is kept where clipping would change it

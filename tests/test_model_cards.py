@@ -6,6 +6,7 @@ import pytest
 import yaml
 
 import colorzoo_ddcolor.plugin as ddcolor_plugin
+import colorzoo_deoldify.plugin as deoldify_plugin
 import colorzoo_koala.plugin as koala_plugin
 import colorzoo_pix2pix.plugin as pix2pix_plugin
 import colorzoo_resenc.plugin as resenc_plugin
@@ -17,7 +18,7 @@ ROOT = Path(__file__).parent.parent
 def _all_specs():
     zoo = plugins.Zoo().load_defaults().load_entry_points()
     for name, module in (("pix2pix", pix2pix_plugin), ("koalarization", koala_plugin), ("resenc", resenc_plugin),
-                         ("ddcolor", ddcolor_plugin)):  # fmt: skip
+                         ("ddcolor", ddcolor_plugin), ("deoldify", deoldify_plugin)):  # fmt: skip
         zoo.add_plugin(module, name)
     return sorted(zoo.models.values(), key=lambda s: s.name)
 

@@ -26,6 +26,7 @@ FAMILIES = (
     Family("Deep Koalarization", "colorzoo-koalarization", "koala", "koala-*"),
     Family("residual encoder + palette", "colorzoo-resenc", "resenc", "resenc-*"),
     Family("DDColor", "colorzoo-ddcolor", "ddcolor", "ddcolor, ddcolor-tiny"),
+    Family("DeOldify", "colorzoo-deoldify", "deoldify", "deoldify-artistic, -stable, -video"),
 )
 
 

@@ -26,3 +26,17 @@ def yuv_to_rgb(yuv: torch.Tensor) -> torch.Tensor:
     """The inverse of ``rgb_to_yuv`` (not clipped)."""
     y, u, v = yuv.unbind(dim=-3)
     return torch.stack([y + _R_V * v, y - _G_U * u - _G_V * v, y + _B_U * u], dim=-3)
+
+
+def join_luma(luma: torch.Tensor, uv: torch.Tensor) -> torch.Tensor:
+    """Y (..., 1, H, W) in [0, 1] and chroma UV (..., 2, H, W) -> sRGB in [0, 1].
+
+    Where the color would leave the gamut, its chroma is scaled down just enough (per pixel, in
+    closed form): the luma is kept exactly, as Lab joins keep L; clipping RGB would change it.
+    """
+    y = luma.clamp(0.0, 1.0)
+    u, v = uv.unbind(dim=-3)
+    offsets = torch.stack([_R_V * v, -_G_U * u - _G_V * v, _B_U * u], dim=-3)  # each channel is y + offset
+    room = torch.where(offsets > 0, (1.0 - y) / offsets.clamp_min(1e-12), y / (-offsets).clamp_min(1e-12))
+    scale = room.amin(dim=-3, keepdim=True).clamp(0.0, 1.0)
+    return (y + scale * offsets).clamp(0.0, 1.0)

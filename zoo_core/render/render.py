@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 
 from ..color.lab import join_lab, lab_to_rgb, rgb_to_lightness
-from ..color.yuv import yuv_to_rgb
+from ..color.yuv import join_luma
 from ..controls import parse_controls
 from ..errors import ColorzooError
 from ..io.images import Photo
@@ -55,7 +55,7 @@ def join(lightness: torch.Tensor, chroma: torch.Tensor, space: str = "ab", rows_
         rows = slice(top, top + rows_per_chunk)
         strip = lightness[:, rows]
         gray = lab_to_rgb(torch.cat([strip, torch.zeros_like(strip).expand(2, -1, -1)]))[:1]
-        rgb = yuv_to_rgb(torch.cat([gray, chroma[:, rows].float()]))
+        rgb = join_luma(gray, chroma[:, rows].float())
         out[:, rows] = (rgb * 255.0).round_().clamp_(0, 255).to(torch.uint8)
     return out
 

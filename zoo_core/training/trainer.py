@@ -43,6 +43,7 @@ from ..plugins.registry import get_loss_spec, get_model_spec, losses_for
 from ..render.devices import pick_device
 from ..render.render import render
 from ..spec import ModelSpec, resolve
+from ..weights.convert import unpickling_reason
 from .data import ColorImageDataset, collate, list_images, split_files, to_lab_batch, warn_skipped
 from .step import TrainContext, TrainingStep
 
@@ -345,7 +346,7 @@ def _load_checkpoint(path: Path) -> dict[str, Any]:
         checkpoint = torch.load(path, map_location="cpu", weights_only=True)
     except (pickle.UnpicklingError, RuntimeError, EOFError, ValueError, OSError, zipfile.BadZipFile,
             AttributeError, TypeError) as exc:  # fmt: skip
-        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0].split(" Please ")[0]
+        reason = unpickling_reason(exc)
         raise ColorzooError(f"{path}: not a colorzoo training checkpoint that loads safely ({reason})") from None
     keys = {"step", "config", "model", "training_step", "rng"}
     if not isinstance(checkpoint, dict) or not keys <= set(checkpoint):

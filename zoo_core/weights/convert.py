@@ -36,12 +36,21 @@ def load_checkpoint(path: str | os.PathLike[str]) -> Any:
     if not path.is_file():
         raise WeightsError(f"{path}: no such file")
     try:
-        return torch.load(path, map_location="cpu", weights_only=True)
+        with torch.serialization.safe_globals([slice]):  # fastai's saved optimizer groups hold slices: plain data
+            return torch.load(path, map_location="cpu", weights_only=True)
     except (pickle.UnpicklingError, RuntimeError, EOFError, ValueError, OSError, zipfile.BadZipFile,
             AttributeError, TypeError) as exc:  # fmt: skip
-        reason = _first_line(exc).split(" Please ")[0].split(" (1) ")[0]  # not torch's "retry with weights_only=False"
-        kind = type(exc).__name__
-        raise WeightsError(f"{path}: not a PyTorch checkpoint of plain weights ({kind}: {reason})") from None
+        raise WeightsError(f"{path}: not a PyTorch checkpoint of plain weights ({unpickling_reason(exc)})") from None
+
+
+def unpickling_reason(exc: BaseException) -> str:
+    """What torch.load refused, in one line, without its advice to retry with ``weights_only=False``."""
+    text = str(exc)
+    for line in text.splitlines():
+        if "WeightsUnpickler error:" in line:
+            return line.split("WeightsUnpickler error:", 1)[1].split(". Please use")[0].strip()
+    first = _first_line(exc).split(" This file can still be loaded")[0].split(" Please ")[0]
+    return f"{type(exc).__name__}: {first}"
 
 
 def unwrap(loaded: Any) -> dict[str, torch.Tensor] | None:

@@ -26,9 +26,21 @@ PROVENANCE_FILES = ("priors.json", "train_config.json", "train_log.jsonl", "loss
 
 
 def endpoint() -> str:
+    """The Hub's URL: ``HF_ENDPOINT`` as it is now (huggingface_hub reads it once, at import)."""
     from huggingface_hub import constants
 
-    return constants.ENDPOINT
+    return os.environ.get("HF_ENDPOINT", "").rstrip("/") or constants.ENDPOINT
+
+
+def cache_dir() -> str:
+    """The Hub cache: ``HF_HUB_CACHE``, else ``HF_HOME``/hub, as they are now."""
+    from huggingface_hub import constants
+
+    if os.environ.get("HF_HUB_CACHE"):
+        return os.environ["HF_HUB_CACHE"]
+    if os.environ.get("HF_HOME"):
+        return os.path.join(os.environ["HF_HOME"], "hub")
+    return constants.HF_HUB_CACHE
 
 
 def trust_key(repo: HubRepo, name: str) -> str:
@@ -59,9 +71,15 @@ def download(repo: HubRepo, revision: str | None = None) -> Path:
     for name, expected in repo.files.items():
         try:
             path = Path(hf_hub_download(repo.repo_id, name, revision=rev, library_name="colorzoo",
-                                        library_version=__version__, local_files_only=local_only))  # fmt: skip
+                                        library_version=__version__, local_files_only=local_only,
+                                        endpoint=endpoint(), cache_dir=cache_dir()))  # fmt: skip
         except LocalEntryNotFoundError as exc:
-            why = "offline (HF_HUB_OFFLINE/COLORZOO_OFFLINE)" if is_offline() else f"cannot reach {endpoint()}"
+            if is_offline():
+                why = "offline (HF_HUB_OFFLINE/COLORZOO_OFFLINE)"
+            elif local_only:
+                why = f"cannot reach {endpoint()}"
+            else:
+                why = f"{endpoint()} did not deliver it ({_first_line(exc.__cause__ or exc)})"
             raise Unreachable(f"{why} and {name} of {where} is not in the Hugging Face cache") from exc
         except (RepositoryNotFoundError, RevisionNotFoundError, EntryNotFoundError) as exc:
             raise NoWeightsError(f"{where}: {type(exc).__name__}: {_first_line(exc)}") from exc
@@ -89,7 +107,8 @@ def is_cached(repo: HubRepo) -> bool:
     from huggingface_hub import try_to_load_from_cache
 
     return all(
-        isinstance(try_to_load_from_cache(repo.repo_id, name, revision=repo.revision), str) for name in repo.files
+        isinstance(try_to_load_from_cache(repo.repo_id, name, revision=repo.revision, cache_dir=cache_dir()), str)
+        for name in repo.files
     )
 
 
@@ -155,7 +174,7 @@ def cached_repos(repo_ids: Iterable[str] | None = None) -> list[CachedRepo]:
     from huggingface_hub.errors import CacheNotFound
 
     try:
-        info = scan_cache_dir()
+        info = scan_cache_dir(cache_dir())
     except CacheNotFound:
         return []
     wanted = set(repo_ids) if repo_ids is not None else None
@@ -175,7 +194,7 @@ def remove_cached(repo_id: str) -> int:
     from huggingface_hub.errors import CacheNotFound
 
     try:
-        info = scan_cache_dir()
+        info = scan_cache_dir(cache_dir())
     except CacheNotFound:
         return 0
     hashes = [rev.commit_hash for r in info.repos if r.repo_id == repo_id for rev in r.revisions]
