@@ -32,8 +32,9 @@ SMALL = {
 
 def _zoo():
     zoo = plugins.Zoo().load_defaults().load_entry_points()
-    for name, module in (("pix2pix", pix2pix_plugin), ("koalarization", koala_plugin), ("resenc", resenc_plugin),
-                         ("ddcolor", ddcolor_plugin), ("deoldify", deoldify_plugin), ("example", colorzoo_example)):  # fmt: skip
+    families = {"pix2pix": pix2pix_plugin, "koalarization": koala_plugin, "resenc": resenc_plugin,
+                "ddcolor": ddcolor_plugin, "deoldify": deoldify_plugin, "example": colorzoo_example}  # fmt: skip
+    for name, module in families.items():
         if name not in zoo.plugins:
             assert zoo.add_plugin(module, name).status == "ok", name
     return zoo
