@@ -364,7 +364,14 @@ def _build_model(spec: ModelSpec, cfg: TrainConfig, checkpoint: dict[str, Any] |
         return model
     if cfg.init is None:
         try:
-            return build_model(spec, **{**spec.train_config, **overrides})
+            try:
+                return build_model(spec, **{**spec.train_config, **overrides})
+            except ColorzooError as exc:  # the spec's preferred start (ImageNet weights) cannot be had
+                preferred = {k: v for k, v in spec.train_config.items() if k not in overrides}
+                if not preferred:
+                    raise
+                warnings.warn(f"{exc}; training {spec.name} without {', '.join(preferred)}", stacklevel=2)
+                return build_model(spec, **overrides)
         except TypeError as exc:  # an unknown config field
             raise ColorzooError(f"--set: {spec.name} has no such config field ({exc})") from None
     from ..weights.resolve import resolve_weights

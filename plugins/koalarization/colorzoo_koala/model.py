@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from zoo_core.color.lab import join_lab
+from zoo_core.color.lab import lab_to_rgb
 from zoo_core.models.colorizer import Colorizer, ColorizerConfig
 from zoo_core.models.losses import AB_SCALE
 from zoo_core.weights.backbones import create_backbone
@@ -33,6 +33,17 @@ class KoalaConfig(ColorizerConfig):
     extractor_size: int | None = None
     """The extractor's input size (default: its pretrained config, e.g. 299 for Inception)."""
     freeze_extractor: bool = True
+    width_mult: float = 1.0
+    """Scales the encoder, fusion and decoder widths (not the extractor): 0.5 for compact weights."""
+
+    def validate(self) -> None:
+        super().validate()
+        if not 0 < self.width_mult <= 4:
+            raise ValueError(f"width_mult must be in (0, 4], got {self.width_mult}")
+
+
+def _w(channels: int, mult: float) -> int:
+    return channels if mult == 1.0 else max(8, round(channels * mult / 8) * 8)
 
 
 def _conv(cin: int, cout: int, stride: int = 1) -> nn.Sequential:
@@ -45,10 +56,12 @@ class KoalaColorizer(Colorizer):
 
     def __init__(self, config: KoalaConfig) -> None:
         super().__init__(config)
+        config.validate()
+        m = config.width_mult
         layers, channels = [], 1
         for width, stride in ENCODER:
-            layers.append(_conv(channels, width, stride))
-            channels = width
+            layers.append(_conv(channels, _w(width, m), stride))
+            channels = _w(width, m)
         self.encoder = nn.Sequential(*layers)
         self.extractor = create_backbone(config.extractor, pretrained=config.pretrained_backbone)
         embedding = self.extractor.num_classes
@@ -60,11 +73,12 @@ class KoalaColorizer(Colorizer):
         self.register_buffer("std", torch.tensor(cfg.get("std", (0.229, 0.224, 0.225))).view(1, 3, 1, 1), False)
         if config.freeze_extractor:
             self.extractor.requires_grad_(False)
-        self.fusion = nn.Sequential(nn.Conv2d(256 + embedding, 256, 1), nn.ReLU(inplace=True))
+        w256, w128, w64, w32 = (_w(c, m) for c in (256, 128, 64, 32))
+        self.fusion = nn.Sequential(nn.Conv2d(channels + embedding, w256, 1), nn.ReLU(inplace=True))
         self.decoder = nn.Sequential(
-            _conv(256, 128), nn.Upsample(scale_factor=2.0),
-            _conv(128, 64), _conv(64, 64), nn.Upsample(scale_factor=2.0),
-            _conv(64, 32), nn.Conv2d(32, 2, 3, padding=1), nn.Tanh(), nn.Upsample(scale_factor=2.0),
+            _conv(w256, w128), nn.Upsample(scale_factor=2.0),
+            _conv(w128, w64), _conv(w64, w64), nn.Upsample(scale_factor=2.0),
+            _conv(w64, w32), nn.Conv2d(w32, 2, 3, padding=1), nn.Tanh(), nn.Upsample(scale_factor=2.0),
         )  # fmt: skip
 
     def train(self, mode: bool = True) -> KoalaColorizer:
@@ -93,4 +107,4 @@ class KoalaColorizer(Colorizer):
 def join_lab_batch(lightness: torch.Tensor) -> torch.Tensor:
     """Gray sRGB in [0, 1], 3 channels, for a batch of L (B, 1, H, W)."""
     zeros = torch.zeros(lightness.shape[0], 2, *lightness.shape[-2:], device=lightness.device)
-    return torch.stack([join_lab(lightness[i].float(), zeros[i]) for i in range(lightness.shape[0])]).float() / 255.0
+    return lab_to_rgb(torch.cat([lightness.float(), zeros], dim=1))

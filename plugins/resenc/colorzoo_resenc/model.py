@@ -78,8 +78,9 @@ class ResencColorizer(Colorizer):
         )
         self.palette_in = nn.ModuleList(nn.Linear(bins, w) for w in widths)  # the palette, back into the decoder
         self.head = nn.Conv2d(widths[-1], 2, 3, padding=1)
-        self.register_buffer("mean", torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1), persistent=False)
-        self.register_buffer("std", torch.tensor(IMAGENET_STD).view(1, 3, 1, 1), persistent=False)
+        cfg = getattr(self.trunk, "pretrained_cfg", {}) or {}  # the statistics the trunk was trained with
+        self.register_buffer("mean", torch.tensor(cfg.get("mean", IMAGENET_MEAN)).view(1, 3, 1, 1), persistent=False)
+        self.register_buffer("std", torch.tensor(cfg.get("std", IMAGENET_STD)).view(1, 3, 1, 1), persistent=False)
 
     def forward(
         self, lightness: torch.Tensor, shift: str | None = None, reference: torch.Tensor | None = None

