@@ -145,3 +145,23 @@ def test_fid_weights_download_checked(monkeypatch, tmp_path, cli):
         got = cli("download", "fid-inception")
     assert got.exit_code == 0 and "sha256 verified" in got.output, got.output
     assert fid.inception_path().read_bytes() == blob
+
+
+def test_results_per_folder(cli, two_models, tmp_path):
+    """Narrow domains can dominate a validation set: the report gives each folder its own rows."""
+    for folder, names in (("scenes", ("astronaut", "rocket")), ("things", ("coffee", "chelsea"))):
+        (tmp_path / "val" / folder).mkdir(parents=True)
+        for name in names:
+            image = Image.fromarray(getattr(data, name)()[..., :3]).resize((64, 64))
+            image.save(tmp_path / "val" / folder / f"{name}.png")
+    out = tmp_path / "r"
+    result = cli("compare", two_models[1], "--data", tmp_path / "val", "-o", out, "--size", "64", "--no-sweep")
+    assert result.exit_code == 0, result.output
+    by_folder = json.loads((out / "metrics.json").read_text())["by_folder"]
+    assert {(r["folder"], r["model"], r["images"]) for r in by_folder} == {
+        ("scenes", "grayscale", 2), ("scenes", "zhang-euclidean (eucl)", 2),
+        ("things", "grayscale", 2), ("things", "zhang-euclidean (eucl)", 2),
+    }  # fmt: skip
+    assert "## Per folder" in (out / "report.md").read_text()
+    rows = list(csv.DictReader((out / "metrics.csv").open()))
+    assert {r["folder"] for r in rows} == {"scenes", "things"}

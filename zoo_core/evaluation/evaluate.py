@@ -62,7 +62,8 @@ def load_eval_images(
                 on_skip(path, "grayscale: no ground-truth color" if why == SKIP_GRAY else f"cannot be read ({why})")
             continue
         crop = center_crop(image, size)
-        images.append(EvalImage(path.name, torch.from_numpy(np.asarray(crop).copy()).permute(2, 0, 1)))
+        pixels = torch.from_numpy(np.asarray(crop).copy()).permute(2, 0, 1)
+        images.append(EvalImage(path.name, pixels, path.parent.name))
     return images
 
 
@@ -175,7 +176,8 @@ def _score(entry: Scores, chunk, pred, truth, true_lab, weights, keep_outputs: i
         "colorfulness_diff": metrics.colorfulness(pred) - metrics.colorfulness(truth),
     }
     for i, image in enumerate(chunk):
-        entry.per_image.append({"image": image.name, **{k: float(v[i]) for k, v in values.items()}})
+        entry.per_image.append({"image": image.name, "group": image.group,
+                                **{k: float(v[i]) for k, v in values.items()}})  # fmt: skip
         if len(entry.outputs) < keep_outputs:
             entry.outputs.append(pred[i].permute(1, 2, 0).cpu().numpy())
 

@@ -44,11 +44,48 @@ def summary_rows(scores: Sequence[Scores]) -> list[dict[str, object]]:
     return rows
 
 
-def auc_against(score: Scores, baseline: Scores) -> dict[str, float]:
-    """Per-image AuC of ``score`` minus the baseline's on the same images, with a bootstrap interval."""
-    theirs = {row["image"]: row["auc"] for row in baseline.per_image}
-    mine = [row for row in score.per_image if row["image"] in theirs]
-    return paired_difference([row["auc"] for row in mine], [theirs[row["image"]] for row in mine])
+def auc_against(score: Scores, baseline: Scores, group: str | None = None) -> dict[str, float]:
+    """Per-image AuC of ``score`` minus the baseline's on the same images (of one ``group``), bootstrapped."""
+    theirs = {_key(row): row["auc"] for row in baseline.per_image}
+    mine = [row for row in score.per_image if _key(row) in theirs and group in (None, row.get("group"))]
+    return paired_difference([row["auc"] for row in mine], [theirs[_key(row)] for row in mine])
+
+
+def _key(row: dict) -> tuple:
+    return row.get("group", ""), row["image"]
+
+
+def folder_rows(scores: Sequence[Scores]) -> list[dict[str, object]]:
+    """Per folder and row: images, AuC, AuC against grayscale (with its interval), colorfulness and the truth's."""
+    gray = next((s for s in scores if s.label == GRAYSCALE), None)
+    groups = sorted({row.get("group", "") for s in scores for row in s.per_image})
+    if gray is None or len(groups) < 2:
+        return []
+    table = []
+    for group in groups:
+        for score in scores:
+            rows = [r for r in score.per_image if r.get("group", "") == group]
+            entry: dict[str, object] = {
+                "folder": group, "model": row_label(score), "images": len(rows),
+                "auc": sum(r["auc"] for r in rows) / len(rows),
+                "colorfulness": sum(r["colorfulness"] for r in rows) / len(rows),
+                "truth_colorfulness": sum(r["colorfulness"] - r["colorfulness_diff"] for r in rows) / len(rows),
+                "psnr": sum(r["psnr"] for r in rows) / len(rows),
+            }  # fmt: skip
+            if score is not gray:
+                entry["auc_vs_gray"] = auc_against(score, gray, group)
+            table.append(entry)
+    return table
+
+
+def folder_lines(table: Sequence[dict[str, object]]) -> list[str]:
+    lines = ["| folder | model | images | AuC % | AuC - gray [95% interval] | colorfulness (truth) | PSNR dB |",
+             "|---|---|---:|---:|---:|---:|---:|"]  # fmt: skip
+    for row in table:
+        versus = interval_text(row["auc_vs_gray"]) if "auc_vs_gray" in row else ""  # type: ignore[arg-type]
+        lines.append(f"| {row['folder']} | {row['model']} | {row['images']} | {row['auc']:.2f} | {versus} | "
+                     f"{row['colorfulness']:.1f} ({row['truth_colorfulness']:.1f}) | {row['psnr']:.2f} |")  # fmt: skip
+    return lines
 
 
 def versus_gray_lines(rows: Sequence[dict[str, object]]) -> list[str]:
@@ -76,11 +113,12 @@ def markdown_table(rows: Sequence[dict[str, object]]) -> str:
 def per_image_csv(scores: Sequence[Scores]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(["image", "model", "temperature", *METRICS])
+    writer.writerow(["image", "folder", "model", "temperature", *METRICS])
     for score in scores:
         for row in score.per_image:
             t = "" if score.temperature is None else score.temperature
-            writer.writerow([row["image"], score.label, t, *(f"{row[m]:.6g}" for m in METRICS)])
+            values = (f"{row[m]:.6g}" for m in METRICS)
+            writer.writerow([row["image"], row.get("group", ""), score.label, t, *values])
     return buffer.getvalue()
 
 
@@ -98,6 +136,7 @@ def write_report(
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    by_folder = folder_rows(scores)
     written = {
         "metrics.json": write_text(
             out / "metrics.json",
@@ -105,6 +144,7 @@ def write_report(
                 {
                     "meta": meta or {},
                     "summary": rows,
+                    "by_folder": by_folder,
                     "sweep": sweep or {},
                     "per_image": {row_label(s): s.per_image for s in scores},
                 },
@@ -141,6 +181,8 @@ def write_report(
         lines += ["## Against the grayscale baseline", "",
                   "Per-image AuC minus the baseline's, averaged; the interval is a 95% bootstrap over the images.",
                   "", *versus, ""]  # fmt: skip
+    if by_folder:
+        lines += ["## Per folder", "", *folder_lines(by_folder), ""]
     if "grid.png" in written:
         lines += ["## Pictures", "", "![gray input, each model, ground truth](grid.png)", ""]
     lines += ["## Accuracy against colorfulness", "", "![AuC against colorfulness](tradeoff.png)", ""]

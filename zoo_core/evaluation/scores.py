@@ -18,6 +18,8 @@ METRICS = ("auc", "auc_rebal", "rmse_ab", "rmse_rgb", "psnr", "ssim", "colorfuln
 class EvalImage:
     name: str
     rgb: torch.Tensor  # uint8 (3, S, S)
+    group: str = ""
+    """The folder the image comes from: results are also reported per folder."""
 
 
 @dataclasses.dataclass
