@@ -172,14 +172,9 @@ def test_no_weights_is_a_clear_refusal(cli, tmp_path, astronaut_png):
     assert not list(tmp_path.iterdir())
 
 
-def test_unknown_model_and_unavailable_device(cli, tmp_path, weights_dir, astronaut_png):
+def test_unknown_model(cli, tmp_path, weights_dir, astronaut_png):
     result = cli("run", "zhang-rebl", astronaut_png)
-    assert result.exit_code == 1 and "did you mean zhang-rebal" in result.output
-    import torch
-
-    if not torch.cuda.is_available():
-        result = cli("run", "zhang-rebal", astronaut_png, "--weights", weights_dir, "--device", "cuda")
-        assert result.exit_code == 1 and "no CUDA GPU" in result.output
+    assert result.exit_code == 1 and "did you mean zhang-rebal" in result.output  # devices: test_hardening
 
 
 def test_temperature_changes_saturation(cli, tmp_path, weights_dir, astronaut_png):

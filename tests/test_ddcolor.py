@@ -21,6 +21,7 @@ import colorzoo_ddcolor.plugin as ddcolor_plugin
 from zoo_core import colorize, create_model
 from zoo_core.color.lab import lab_to_rgb
 from zoo_core.io.images import Photo
+from zoo_core.models.build import build_model
 from zoo_core.plugins import manager as plugins
 from zoo_core.weights.convert import convert_checkpoint
 
@@ -36,11 +37,18 @@ def zoo(monkeypatch):
     return zoo
 
 
+def _ddcolor_specs() -> dict:
+    """The plugin's own specs, whether or not the plugin is installed (module fixtures run before ``zoo``)."""
+    specs = {}
+    ddcolor_plugin.register_colorizers(lambda spec: specs.setdefault(spec.name, spec))
+    return specs
+
+
 def _perturbed_tiny() -> torch.nn.Module:
     """ddcolor-tiny with every tensor perturbed (random init leaves some at zero) and each spectral norm's
     u, v set to its weight's top singular vectors, so that eval-mode outputs have a sane scale."""
     torch.manual_seed(0)
-    model = create_model("ddcolor-tiny")
+    model = build_model(_ddcolor_specs()["ddcolor-tiny"])
     gen = torch.Generator().manual_seed(1)
     with torch.no_grad():
         for name, tensor in model.state_dict().items():

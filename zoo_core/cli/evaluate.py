@@ -167,7 +167,8 @@ def bench(
                 bar.advance(task)
     table = Table(title=f"colorize end to end, batch {batch_size}", title_justify="left")
     for column in ("model", "size", "device", "precision", "latency ms/img", "images/s", "peak MB", "weights"):
-        table.add_column(column, justify="left" if column in ("model", "device", "weights") else "right")
+        justify = "left" if column in ("model", "device", "weights") else "right"
+        table.add_column(column, justify=justify, overflow="fold")
     for r in results:
         table.add_row(r["model"], str(r["size"]), r["device"], r["precision"], f"{r['latency_ms']:.1f}",
                       f"{r['images_per_s']:.2f}", f"{r['peak_memory_mb']:.0f} ({r['memory_kind']})",

@@ -28,7 +28,7 @@ def list_command() -> None:
     zoo = get_zoo()
     plugins = Table(title="plugins", title_justify="left")
     for column in ("plugin", "distribution", "version", "status", "provides"):
-        plugins.add_column(column, no_wrap=column in ("plugin", "version"))
+        plugins.add_column(column, overflow="fold")
     for info in sorted(zoo.plugins.values(), key=lambda i: i.name):
         status = "[green]ok[/green]" if info.error is None else f"[red]broken[/red]: {info.error}"
         provides = ", ".join(info.models + [f"loss:{n}" for n in info.losses])
@@ -37,7 +37,7 @@ def list_command() -> None:
 
     models = Table(title="models", title_justify="left")
     for column in ("model", "plugin", "parameters", "weights", "description"):
-        models.add_column(column, justify="right" if column == "parameters" else "left", no_wrap=column == "model")
+        models.add_column(column, justify="right" if column == "parameters" else "left", overflow="fold")
     for spec in list_models():
         summary = weights_summary(spec)
         params = f"{summary.parameters:,}" if summary.parameters else "?"
@@ -48,7 +48,7 @@ def list_command() -> None:
     if missing:
         table = Table(title="optional families, not installed", title_justify="left")
         for column in ("family", "models", "install with"):
-            table.add_column(column)
+            table.add_column(column, overflow="fold")
         for family in missing:
             table.add_row(family.name, family.models, escape(family.pip_command))
         out.print(table)

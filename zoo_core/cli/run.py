@@ -51,8 +51,6 @@ def run(
     ] = None,
 ) -> None:
     """Colorize images; outputs are <stem>_<model>.<format> in the output directory."""
-    import os
-
     from ..controls import parse_controls
     from ..errors import ColorzooError
     from ..io.files import expand_inputs
@@ -70,8 +68,6 @@ def run(
     controls = parse_controls(spec.controls, control_pairs(control, temperature), model=spec.name)
     torch_device = pick_device(device)
     resolve_precision(precision, torch_device)
-    if max_pixels is not None:
-        os.environ["COLORZOO_MAX_PIXELS"] = str(max_pixels)
     files, failures = expand_inputs(inputs, exclude=[output])
     if not files:
         for failure in failures:
@@ -84,7 +80,7 @@ def run(
         report = colorize_files(
             colorizer, files, output, controls=controls, batch_size=batch_size, overwrite=overwrite,
             device=torch_device, precision=precision, fmt=fmt, quality=quality, name=spec.name,
-            on_done=lambda _: bar.advance(task),
+            max_pixels=max_pixels, on_done=lambda _: bar.advance(task),
         )  # fmt: skip
     report.failures[:0] = failures
     if report.cleaned:

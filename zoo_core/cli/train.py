@@ -97,7 +97,8 @@ def train(
     s = result.skipped
     if any(s.values()):
         err.print(f"skipped {s['unreadable']} unreadable and {s['gray']} grayscale training images, "
-                  f"{s['val_unreadable']} unreadable and {s['val_gray']} grayscale validation images")  # fmt: skip
+                  f"{s['val_unreadable']} unreadable and {s['val_gray']} grayscale validation images",
+                  soft_wrap=True)  # fmt: skip
     val_text = f", val loss {result.val_loss:.4f}" if result.val_loss is not None else ""
     loss_text = f"{result.final_loss:.4f}" if result.final_loss is not None else "-"
     out.print(

@@ -171,7 +171,7 @@ def cache_list(
     if repos:
         hub = Table(title="Hugging Face cache", title_justify="left")
         for column in ("repo", "weights", "revisions", "size"):
-            hub.add_column(column, justify="right" if column == "size" else "left")
+            hub.add_column(column, justify="right" if column == "size" else "left", overflow="fold")
         for repo in repos:
             hub.add_row(repo.repo_id, owners.get(repo.repo_id, "-"), str(len(repo.revisions)),
                         f"{repo.size_bytes / 2**20:.1f} MB")  # fmt: skip

@@ -60,6 +60,7 @@ def colorize_files(
     fmt: str = "png",
     quality: int = 92,
     name: str | None = None,
+    max_pixels: int | None = None,
     on_done: Callable[[Path], None] | None = None,
 ) -> BatchReport:
     """Colorize ``inputs`` into ``out_dir`` as ``<stem>_<name>.<format>``; collect failures."""
@@ -94,7 +95,7 @@ def colorize_files(
     try:
         for start in range(0, len(todo), step):
             _colorize_chunk(model, todo[start : start + step], report, checked, device, precision, overwrite,
-                            quality, on_done)  # fmt: skip
+                            quality, max_pixels, on_done)  # fmt: skip
     except KeyboardInterrupt:
         report.interrupted = True
     return report
@@ -109,12 +110,13 @@ def _colorize_chunk(
     precision: str,
     overwrite: bool,
     quality: int,
+    max_pixels: int | None,
     on_done: Callable[[Path], None] | None,
 ) -> None:
     loaded: list[tuple[Photo, Path]] = []
     for source, target in chunk:
         try:
-            loaded.append((load_image(source), target))
+            loaded.append((load_image(source, max_pixels), target))
         except ColorzooError as exc:
             report.failures.append(Failure(str(source), str(exc)))
             _notify(on_done, source)
