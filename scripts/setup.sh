@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Set up everything colorzoo needs in ./.venv: PyTorch (pinned), colorzoo, its plugins.
-#   scripts/setup.sh          runtime only
-#   scripts/setup.sh --test   plus the test tools (pytest, scikit-image, ruff, olah)
+# Set up everything colorzoo needs in ./.venv: PyTorch (pinned), colorzoo-core, its plugins.
+#   scripts/setup.sh          runtime: the core and the default family (plugins/zhang), editable
+#   scripts/setup.sh --all    plus every optional family (plugins/*), editable
+#   scripts/setup.sh --test   plus the test tools (pytest, ruff, olah, build, onnx...) and the reference
+#                             implementations the tests compare with (.refs/); not the optional families:
+#                             the tests import them from plugins/ and install them where they need to
 # Safe to re-run: pip skips what is already installed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,11 +20,20 @@ pip_install() { pip install --quiet --disable-pip-version-check -c constraints.t
 
 echo "== installing PyTorch (torch==2.14.1, torchvision==0.29.1)"
 pip_install torch==2.14.1 torchvision==0.29.1
-echo "== installing colorzoo and its plugins"
-pip_install -e plugins/zhang -e .
+if pip show colorzoo 2>/dev/null | grep -q "^Editable project location: $PWD$"; then
+  # Before 0.2 the core was the distribution "colorzoo"; it is "colorzoo-core" now.
+  pip uninstall --quiet --yes colorzoo
+fi
+echo "== installing colorzoo-core and the default family"
+pip_install -e . -e plugins/zhang
+if [ "${1:-}" = "--all" ]; then
+  echo "== installing every optional family"
+  pip_install -e plugins/pix2pix -e plugins/koalarization -e plugins/resenc -e plugins/ddcolor -e plugins/deoldify
+fi
 if [ "${1:-}" = "--test" ]; then
-  # A second call: pip 23 cannot resolve the extra and the plugin's dependency on colorzoo at once.
+  # A second call: pip 23 cannot resolve the extra and the plugins' dependency on colorzoo-core at once.
   echo "== installing the test tools"
   pip_install -e ".[test]"
+  bash scripts/install_references.sh
 fi
 colorzoo --version

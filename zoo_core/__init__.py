@@ -19,7 +19,7 @@ import importlib.metadata
 from typing import TYPE_CHECKING, Any
 
 try:
-    __version__ = importlib.metadata.version("colorzoo")
+    __version__ = importlib.metadata.version("colorzoo-core")
 except importlib.metadata.PackageNotFoundError:  # running from a source tree
     __version__ = "0.0.0+unknown"
 

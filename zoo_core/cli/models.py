@@ -46,7 +46,7 @@ def list_command() -> None:
 
     missing = missing_families({info.distribution for info in zoo.plugins.values() if info.distribution})
     if missing:
-        table = Table(title="optional families, not installed", title_justify="left")
+        table = Table(title="model families not installed", title_justify="left")
         for column in ("family", "models", "install with"):
             table.add_column(column, overflow="fold")
         for family in missing:

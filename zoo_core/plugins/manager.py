@@ -48,7 +48,8 @@ class Zoo:
 
     def load_defaults(self) -> Zoo:
         for module_name in DEFAULT_PLUGINS:
-            self.add_plugin(importlib.import_module(module_name), "colorzoo", "colorzoo", _version("colorzoo"))
+            module = importlib.import_module(module_name)
+            self.add_plugin(module, "colorzoo", "colorzoo-core", _version("colorzoo-core"))
         return self
 
     def load_entry_points(self, entry_points: Iterable[Any] | None = None) -> Zoo:
