@@ -1,7 +1,7 @@
 """Colorize grayscale versions of photos that scikit-image ships; write a side-by-side grid.
 
 Usage: python scripts/demo.py [MODEL...] [-o DIR] [--weights DIR]
-(default: zhang-rebal, zhang-unbal and zhang-euclidean, with the weights bundled in colorzoo-zhang)
+(default: zhang-rebal-lite, zhang-rebal and zhang-euclidean, with the weights bundled in colorzoo-zhang)
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ EXAMPLES = ("astronaut", "coffee", "chelsea", "rocket")
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("models", nargs="*", default=["zhang-rebal", "zhang-unbal", "zhang-euclidean"])
+    parser.add_argument("models", nargs="*", default=["zhang-rebal-lite", "zhang-rebal", "zhang-euclidean"])
     parser.add_argument("-o", "--output", type=Path, default=Path("demo-output"))
     parser.add_argument("--weights", type=Path, help="weights directory (with a single model)")
     args = parser.parse_args()
