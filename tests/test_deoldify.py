@@ -53,10 +53,14 @@ def _perturbed(spec, **config):
             elif name.endswith("weight_g"):
                 tensor.mul_(torch.rand(tensor.shape, generator=gen) + 0.5)
         for module in model.modules():
-            if hasattr(module, "weight_orig"):
-                u, _, v = torch.linalg.svd(module.weight_orig.flatten(1), full_matrices=False)
-                module.weight_u.copy_(u[:, 0])
-                module.weight_v.copy_(v[0])
+            if hasattr(module, "weight_orig"):  # a few power iterations: near the top singular vectors
+                weight = module.weight_orig.flatten(1)  # (a full SVD of the Stable model's convs takes minutes)
+                v = torch.nn.functional.normalize(torch.randn(weight.shape[1], generator=gen), dim=0)
+                for _ in range(15):
+                    u = torch.nn.functional.normalize(weight @ v, dim=0)
+                    v = torch.nn.functional.normalize(weight.T @ u, dim=0)
+                module.weight_u.copy_(u)
+                module.weight_v.copy_(v)
     return model.eval()
 
 

@@ -86,15 +86,6 @@ def test_listed_only_after_installing(tmp_path):
     assert "broken" not in after.stdout
 
 
-def test_gan_extra_names_the_pix2pix_distribution():
-    import tomllib
-
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    assert project["optional-dependencies"]["gan"] == ["colorzoo-pix2pix"]
-    plugin = tomllib.loads((ROOT / "plugins" / "pix2pix" / "pyproject.toml").read_text())["project"]
-    assert plugin["name"] == "colorzoo-pix2pix" and "pix2pix" in plugin["entry-points"]["colorzoo"]
-
-
 # -- pix2pix ------------------------------------------------------------------------------------
 
 
