@@ -211,6 +211,12 @@ def test_temporary_files_of_dead_runs_are_removed_live_ones_kept(cli, weights_di
     assert not stale.exists() and live.exists()
 
 
+def _default_sigint() -> None:
+    """A process started with SIGINT ignored (as a test worker may run) never gets KeyboardInterrupt:
+    give the child the default disposition, as a shell does."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ctrl_c_says_what_was_written(weights_dir, tmp_path):
     inputs = tmp_path / "in"
     inputs.mkdir()
@@ -219,7 +225,8 @@ def test_ctrl_c_says_what_was_written(weights_dir, tmp_path):
         os.link(inputs / "p000.png", inputs / f"p{i:03d}.png")
     out = tmp_path / "out"
     proc = subprocess.Popen([str(BIN / "colorzoo"), "run", "zhang-rebal", str(inputs), "--weights", str(weights_dir),
-                             "-o", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+                             "-o", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=_default_sigint)  # fmt: skip
     deadline = time.time() + 300
     while time.time() < deadline and not (out.exists() and list(out.glob("*.png"))):
         time.sleep(0.05)
