@@ -9,6 +9,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from types import ModuleType
 
 
 def install_plugin(package: Path, target: Path) -> dict[str, str]:
@@ -178,3 +179,14 @@ class OlahHub:
             self.server.wait(timeout=10)
         except subprocess.TimeoutExpired:
             self.server.kill()
+
+
+def zoo_with(families: dict[str, ModuleType]):
+    """The installed zoo plus these plugin modules (each one not installed is added, and must load)."""
+    from zoo_core.plugins import manager
+
+    zoo = manager.Zoo().load_defaults().load_entry_points()
+    for name, module in families.items():
+        if name not in zoo.plugins:
+            assert zoo.add_plugin(module, name).status == "ok", name
+    return zoo

@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers import zoo_with
 
 import colorzoo_ddcolor.plugin as ddcolor_plugin
 import colorzoo_deoldify.plugin as deoldify_plugin
@@ -31,13 +32,8 @@ SMALL = {
 
 
 def _zoo():
-    zoo = plugins.Zoo().load_defaults().load_entry_points()
-    families = {"pix2pix": pix2pix_plugin, "koalarization": koala_plugin, "resenc": resenc_plugin,
-                "ddcolor": ddcolor_plugin, "deoldify": deoldify_plugin, "example": colorzoo_example}  # fmt: skip
-    for name, module in families.items():
-        if name not in zoo.plugins:
-            assert zoo.add_plugin(module, name).status == "ok", name
-    return zoo
+    return zoo_with({"pix2pix": pix2pix_plugin, "koalarization": koala_plugin, "resenc": resenc_plugin,
+                     "ddcolor": ddcolor_plugin, "deoldify": deoldify_plugin, "example": colorzoo_example})
 
 
 ZOO = _zoo()

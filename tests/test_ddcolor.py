@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from helpers import OlahHub, hub_repo
+from helpers import OlahHub, hub_repo, zoo_with
 from PIL import Image
 from references import run_reference
 from skimage import data
@@ -30,9 +30,7 @@ BIN = Path(sys.executable).parent
 
 @pytest.fixture
 def zoo(monkeypatch):
-    zoo = plugins.Zoo().load_defaults().load_entry_points()
-    if "ddcolor" not in zoo.plugins:
-        assert zoo.add_plugin(ddcolor_plugin, "ddcolor").status == "ok"
+    zoo = zoo_with({"ddcolor": ddcolor_plugin})
     monkeypatch.setattr(plugins, "_ZOO", zoo)
     return zoo
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from helpers import OlahHub, ReleaseServer, hub_repo
+from helpers import OlahHub, ReleaseServer, hub_repo, zoo_with
 from PIL import Image
 from references import run_reference
 from skimage import data
@@ -29,9 +29,7 @@ BIN = Path(sys.executable).parent
 
 @pytest.fixture
 def zoo(monkeypatch):
-    zoo = plugins.Zoo().load_defaults().load_entry_points()
-    if "deoldify" not in zoo.plugins:
-        assert zoo.add_plugin(deoldify_plugin, "deoldify").status == "ok"
+    zoo = zoo_with({"deoldify": deoldify_plugin})
     monkeypatch.setattr(plugins, "_ZOO", zoo)
     return zoo
 

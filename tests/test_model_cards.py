@@ -4,22 +4,20 @@ from pathlib import Path
 
 import pytest
 import yaml
+from helpers import zoo_with
 
 import colorzoo_ddcolor.plugin as ddcolor_plugin
 import colorzoo_deoldify.plugin as deoldify_plugin
 import colorzoo_koala.plugin as koala_plugin
 import colorzoo_pix2pix.plugin as pix2pix_plugin
 import colorzoo_resenc.plugin as resenc_plugin
-from zoo_core.plugins import manager as plugins
 
 ROOT = Path(__file__).parent.parent
 
 
 def _all_specs():
-    zoo = plugins.Zoo().load_defaults().load_entry_points()
-    for name, module in (("pix2pix", pix2pix_plugin), ("koalarization", koala_plugin), ("resenc", resenc_plugin),
-                         ("ddcolor", ddcolor_plugin), ("deoldify", deoldify_plugin)):  # fmt: skip
-        zoo.add_plugin(module, name)
+    zoo = zoo_with({"pix2pix": pix2pix_plugin, "koalarization": koala_plugin, "resenc": resenc_plugin,
+                    "ddcolor": ddcolor_plugin, "deoldify": deoldify_plugin})
     return sorted(zoo.models.values(), key=lambda s: s.name)
 
 

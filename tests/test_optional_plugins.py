@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from helpers import install_plugin
+from helpers import install_plugin, zoo_with
 from PIL import Image
 from skimage import data
 
@@ -37,9 +37,7 @@ FAMILIES = {"pix2pix": pix2pix_plugin, "koalarization": koala_plugin, "resenc": 
 @pytest.fixture
 def zoo(monkeypatch):
     """The installed zoo plus the three families, for this test only."""
-    fresh = plugins.Zoo().load_defaults().load_entry_points()
-    for name, module in FAMILIES.items():
-        assert fresh.add_plugin(module, name).status == "ok"
+    fresh = zoo_with(FAMILIES)
     monkeypatch.setattr(plugins, "_ZOO", fresh)
     return fresh
 
