@@ -44,12 +44,12 @@ def working_lightness(lightness: torch.Tensor, size: int) -> torch.Tensor:
 def join(lightness: torch.Tensor, chroma: torch.Tensor, space: str = "ab", rows_per_chunk: int = 512) -> torch.Tensor:
     """Full-resolution L (1, H, W) + chroma (2, h, w) -> sRGB uint8 (3, H, W); chroma is upsampled."""
     height, width = lightness.shape[-2:]
-    if chroma.shape[-2:] != (height, width):
-        chroma = F.interpolate(chroma[None].float(), size=(height, width), mode="bilinear", align_corners=False)[0]
     if space == "ab":
-        return join_lab(lightness, chroma.float())
+        return join_lab(lightness, chroma)  # upsamples strip by strip
     if space != "uv":
         raise ColorzooError(f"unknown chroma space {space!r} (expected ab or uv)")
+    if chroma.shape[-2:] != (height, width):
+        chroma = F.interpolate(chroma[None].float(), size=(height, width), mode="bilinear", align_corners=False)[0]
     out = torch.empty((3, height, width), dtype=torch.uint8, device=lightness.device)
     for top in range(0, height, rows_per_chunk):
         rows = slice(top, top + rows_per_chunk)
