@@ -140,7 +140,8 @@ def _rows_of(columns: torch.Tensor, top: int, rows: int, height: int) -> torch.T
     if small == height:
         return columns[:, top : top + rows]
     end = min(top + rows, height)
-    source = ((torch.arange(top, end, device=columns.device, dtype=torch.float32) + 0.5) * (small / height) - 0.5).clamp_(min=0.0)
+    rows_out = torch.arange(top, end, device=columns.device, dtype=torch.float32)
+    source = ((rows_out + 0.5) * (small / height) - 0.5).clamp_(min=0.0)
     first = source.long()
     weight = (source - first)[:, None]
     second = (first + 1).clamp_(max=small - 1)
