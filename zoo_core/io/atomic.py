@@ -33,6 +33,7 @@ def atomic_write(target: str | os.PathLike[str], write: Callable[[str], object],
     tmp = _temp_for(target)
     try:
         write(tmp)
+        os.chmod(tmp, 0o666 & ~_umask())  # again: some writers (safetensors) replace the file, as 0600
         if exclusive:
             _link_exclusive(tmp, target)
         else:

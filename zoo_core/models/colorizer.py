@@ -173,11 +173,23 @@ class Colorizer(nn.Module):
 
     # -- persistence ---------------------------------------------------------------------
 
-    def save_pretrained(self, directory: str | os.PathLike[str], dtype: torch.dtype | None = None) -> Path:
-        """Write ``config.json`` and ``model.safetensors`` (optionally cast, e.g. fp16)."""
+    def frozen_backbones(self) -> dict[str, str]:
+        """State-dict prefixes (``"extractor."``) of frozen, unchanged pretrained backbones, each
+        with its backbone name. ``save_pretrained(omit_frozen=True)`` leaves them out and loading
+        fills them from the backbone's declared weights: a bundle need not carry a second copy of
+        ImageNet weights that install with a package."""
+        return {}
+
+    def save_pretrained(
+        self, directory: str | os.PathLike[str], dtype: torch.dtype | None = None, omit_frozen: bool = False
+    ) -> Path:
+        """Write ``config.json`` and ``model.safetensors`` (optionally cast, e.g. fp16; optionally
+        without the frozen backbones, see ``frozen_backbones``)."""
+        omit = tuple(self.frozen_backbones()) if omit_frozen else ()
         state = {
             k: (v.to(dtype) if dtype is not None and v.is_floating_point() else v)
             for k, v in self.state_dict().items()
+            if not (omit and k.startswith(omit))
         }
         return save_model_dir(directory, state, self.config.to_dict(), self.num_parameters())
 

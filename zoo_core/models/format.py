@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import WeightsError
+from ..errors import ColorzooError, WeightsError
 from ..io.atomic import atomic_write
 
 if TYPE_CHECKING:
@@ -134,7 +134,9 @@ def load_state(model: nn.Module, weights_file: str | os.PathLike[str]) -> None:
     """Load a safetensors state dict strictly into ``model``, with an error that names what differs.
 
     Tensors are read from a memory map and cast to the model's dtypes (fp16 files into fp32
-    models), so loading a large model never holds two copies of its weights in memory.
+    models), so loading a large model never holds two copies of its weights in memory. A file
+    saved with ``omit_frozen`` lacks the model's frozen ImageNet backbones: they are filled from
+    the backbones' own declared weights (``Colorizer.frozen_backbones``), never left random.
     """
     from safetensors import SafetensorError
     from safetensors.torch import load_file
@@ -144,7 +146,29 @@ def load_state(model: nn.Module, weights_file: str | os.PathLike[str]) -> None:
     except (SafetensorError, OSError) as exc:
         raise WeightsError(f"{weights_file}: not a readable safetensors file ({exc})") from None
     expected = model.state_dict()
-    mismatch = state_mismatch(expected, state)
+    omitted = _fill_frozen_backbones(model, expected, state, weights_file)
+    mismatch = state_mismatch({k: v for k, v in expected.items() if not k.startswith(omitted)}, state)
     if mismatch:
         raise WeightsError(f"{weights_file}: weights do not fit the model ({mismatch})")
-    model.load_state_dict(state, strict=True)
+    model.load_state_dict(state, strict=not omitted)
+
+
+def _fill_frozen_backbones(
+    model: nn.Module, expected: Mapping[str, Any], state: Mapping[str, Any], weights_file: str | os.PathLike[str]
+) -> tuple[str, ...]:
+    """Load the frozen backbones that ``state`` leaves out; returns their state-dict prefixes."""
+    from ..weights.backbones import load_backbone_weights
+
+    frozen = getattr(model, "frozen_backbones", dict)()
+    filled = []
+    for prefix, backbone in frozen.items():
+        if any(k.startswith(prefix) for k in state) or not any(k.startswith(prefix) for k in expected):
+            continue  # stored in the file (or not in this model): loaded with the rest
+        try:
+            load_backbone_weights(backbone, model.get_submodule(prefix.rstrip(".")))
+        except ColorzooError as exc:
+            raise WeightsError(
+                f"{weights_file}: leaves out the frozen {backbone} backbone, which cannot be loaded ({exc})"
+            ) from None
+        filled.append(prefix)
+    return tuple(filled)

