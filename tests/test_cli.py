@@ -104,9 +104,9 @@ def test_batch_goes_on_past_bad_files_and_reports_them(cli, tmp_path, weights_di
     assert sizes == {
         "dot_zhang-rebal.png": (1, 1),
         "deep_zhang-rebal.png": (64, 48),
-        "cmyk_zhang-rebal.png": (600, 400),
+        "cmyk_zhang-rebal.jpg": (600, 400),  # JPEG in, JPEG out (--format same, the default)
         "alpha_zhang-rebal.png": (40, 30),
-        "rotated_zhang-rebal.png": (200, 300),  # upright: EXIF said rotate 90 degrees
+        "rotated_zhang-rebal.jpg": (200, 300),  # upright: EXIF said rotate 90 degrees
     }
     with Image.open(out / "alpha_zhang-rebal.png") as img:
         assert img.mode == "RGBA"

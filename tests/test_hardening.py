@@ -18,6 +18,7 @@ from skimage import data
 
 from zoo_core import ConfigError, ControlError, ImageError, colorize, create_model, load_image
 from zoo_core.io.images import Photo
+from zoo_core.render.batch import output_path
 
 BIN = Path(sys.executable).parent
 
@@ -461,8 +462,8 @@ def test_the_bad_input_corpus(cli, weights_dir, tmp_path):
         lines = [line for line in result.output.splitlines() if name in line and "failed:" in line]
         if error is None:
             assert not lines, lines
-            stem = Path(name).stem
-            with Image.open(out / f"{stem}_zhang-rebal.png") as img, Image.open(folder / name) as src:
+            written = output_path(folder / name, out, "zhang-rebal")  # --format same: JPEG stays JPEG
+            with Image.open(written) as img, Image.open(folder / name) as src:
                 upright = src.size[::-1] if "exif6" in name or "exif8" in name else src.size
                 assert img.size == upright, name
         else:

@@ -41,9 +41,10 @@ def run(
     weights: Annotated[
         Path | None, typer.Option(help="Weights directory (config.json + model.safetensors) or .safetensors file.")
     ] = None,
-    fmt: Annotated[str, typer.Option("--format", help="Output format: png, jpg, webp, or same (as the input).")] = (
-        "png"
-    ),
+    fmt: Annotated[
+        str,
+        typer.Option("--format", help="png, jpg, webp, or same (JPEG and WebP inputs keep theirs, others get PNG)."),
+    ] = "same",
     quality: Annotated[int, typer.Option(min=1, max=100, help="JPEG/WebP quality.")] = 92,
     overwrite: Annotated[bool, typer.Option(help="Replace existing outputs (never inputs).")] = False,
     max_pixels: Annotated[

@@ -43,7 +43,7 @@ def output_suffix(source: Path, fmt: str, photo_format: str | None = None) -> st
     return by_suffix.get(source.suffix.lower(), ".png")
 
 
-def output_path(source: Path, out_dir: Path, model_name: str, fmt: str = "png") -> Path:
+def output_path(source: Path, out_dir: Path, model_name: str, fmt: str = "same") -> Path:
     return out_dir / f"{source.stem}_{model_name}{output_suffix(source, fmt)}"
 
 
@@ -57,7 +57,7 @@ def colorize_files(
     overwrite: bool = False,
     device: torch.device | str | None = None,
     precision: str = "fp32",
-    fmt: str = "png",
+    fmt: str = "same",
     quality: int = 92,
     name: str | None = None,
     max_pixels: int | None = None,
