@@ -27,14 +27,15 @@ def zoo(monkeypatch):
     return fresh
 
 
-def _bundled(spec):
-    weight_set = next((ws for ws in spec.weights if ws.tag == "compact"), None)
+def _bundled(spec, tag="compact"):
+    weight_set = next((ws for ws in spec.weights if ws.tag == tag), None)
     return weight_set.bundled.path if weight_set is not None and weight_set.bundled is not None else None
 
 
-@pytest.mark.parametrize("name", SHIPPED)
+@pytest.mark.parametrize("name", [*SHIPPED, "zhang-rebal-lite.vivid"])
 def test_bundled_family_weights_are_small_fp16_model_dirs(zoo, name):
-    directory = _bundled(get_model_spec(name))
+    name, _, tag = name.partition(".")
+    directory = _bundled(get_model_spec(name), tag or "compact")
     assert directory is not None, f"{name} ships no weights"
     assert {p.name for p in directory.iterdir()} == {"config.json", "model.safetensors"}
     weights = directory / "model.safetensors"
@@ -45,8 +46,8 @@ def test_bundled_family_weights_are_small_fp16_model_dirs(zoo, name):
 
 
 def test_all_bundled_weights_fit_the_budget(zoo):
-    directories = {_bundled(spec) for spec in list_models()} - {None}
-    assert len(directories) >= 7  # three compact Zhang models and one of each family
+    directories = {_bundled(spec, ws.tag) for spec in list_models() for ws in spec.weights} - {None}
+    assert len(directories) >= 8  # three compact Zhang models, two zhang-rebal-lite sets, one of each family
     total = sum(p.stat().st_size for d in directories for p in d.iterdir())
     assert total <= 80 * 2**20, f"{total / 2**20:.1f} MiB bundled"
 
@@ -55,7 +56,7 @@ def test_all_bundled_weights_fit_the_budget(zoo):
 def test_run_needs_no_weights_flag(zoo, cli, tmp_path, astronaut_png, name):
     result = cli("run", name, astronaut_png, "-o", tmp_path)
     assert result.exit_code == 0, result.output
-    assert f"{name}.compact" in result.output
+    assert f"{name}.{get_model_spec(name).weights[0].tag}" in result.output  # the first set: vivid or compact
     lab = rgb2lab(np.asarray(Image.open(tmp_path / f"astronaut_{name}.png")))
     assert np.hypot(lab[..., 1], lab[..., 2]).mean() > 4  # color, not gray
 
@@ -82,3 +83,13 @@ def test_a_file_missing_trained_tensors_is_refused(zoo, tmp_path):
     save_file(state, str(tmp_path / "model.safetensors"))
     with pytest.raises(WeightsError, match=r"missing \['fusion.0.weight'\]"):
         load_state(model, tmp_path / "model.safetensors")
+
+
+def test_vivid_lite_weights_decode_at_their_own_temperature(zoo):
+    """zhang-rebal-lite.vivid records T = 1.0 (tuned on splits/tune.txt); -c temperature overrides it."""
+    vivid = create_model("zhang-rebal-lite.vivid", pretrained=True)
+    compact = create_model("zhang-rebal-lite.compact", pretrained=True)
+    assert vivid.config.temperature == 1.0 and compact.config.temperature == 0.38
+    logits = torch.randn(1, 313, 4, 4)
+    assert torch.allclose(vivid.decode(logits), compact.decode(logits, {"temperature": 1.0}))
+    assert not torch.allclose(vivid.decode(logits), vivid.decode(logits, {"temperature": 0.38}))
