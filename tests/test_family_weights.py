@@ -41,8 +41,12 @@ def test_bundled_family_weights_are_small_fp16_model_dirs(zoo, name):
     weights = directory / "model.safetensors"
     assert weights.stat().st_size < 20 * 2**20
     with safe_open(str(weights), framework="pt") as handle:
-        dtypes = {handle.get_slice(k).get_dtype() for k in handle.keys()}
-    assert "F32" not in dtypes and "F16" in dtypes
+        tensors = {k: handle.get_tensor(k) for k in handle.keys()}
+    for key, tensor in tensors.items():
+        if tensor.is_floating_point():
+            assert torch.isfinite(tensor).all(), f"{key} overflowed"  # an inf BatchNorm variance zeroes a channel
+            statistic = key.endswith(("running_var", "running_mean"))
+            assert tensor.dtype == torch.float16 or statistic, key  # only a statistic beyond fp16's range stays fp32
 
 
 def test_all_bundled_weights_fit_the_budget(zoo):
@@ -93,3 +97,17 @@ def test_vivid_lite_weights_decode_at_their_own_temperature(zoo):
     logits = torch.randn(1, 313, 4, 4)
     assert torch.allclose(vivid.decode(logits), compact.decode(logits, {"temperature": 1.0}))
     assert not torch.allclose(vivid.decode(logits), vivid.decode(logits, {"temperature": 0.38}))
+
+
+def test_fp16_saving_keeps_what_would_overflow(tmp_path):
+    """A BatchNorm running variance above 65,504 stays fp32 instead of becoming inf."""
+    from safetensors.torch import load_file
+
+    model = create_model("zhang-rebal", width_mult=0.125)
+    model.model1[4].running_var.fill_(2.4e5)
+    model.save_pretrained(tmp_path / "m", dtype=torch.float16)
+    saved = load_file(str(tmp_path / "m" / "model.safetensors"))
+    assert saved["model1.4.running_var"].dtype == torch.float32
+    assert saved["model1.0.weight"].dtype == torch.float16
+    reloaded = create_model("zhang-rebal", weights=tmp_path / "m")
+    assert torch.equal(reloaded.model1[4].running_var, model.model1[4].running_var)

@@ -187,7 +187,7 @@ class Colorizer(nn.Module):
         without the frozen backbones, see ``frozen_backbones``)."""
         omit = tuple(self.frozen_backbones()) if omit_frozen else ()
         state = {
-            k: (v.to(dtype) if dtype is not None and v.is_floating_point() else v)
+            k: (v.to(dtype) if dtype is not None and _fits(v, dtype) else v)
             for k, v in self.state_dict().items()
             if not (omit and k.startswith(omit))
         }
@@ -206,6 +206,15 @@ class Colorizer(nn.Module):
         model = cls(cls.config_class.from_dict(config_dict, where=str(_config_source(weights_file))))
         load_state(model, weights_file)
         return model.to(device).eval()
+
+
+def _fits(tensor: torch.Tensor, dtype: torch.dtype) -> bool:
+    """Whether a floating tensor can be cast to ``dtype`` without overflowing to inf. A BatchNorm
+    running variance can exceed fp16's 65,504: such a tensor stays fp32 (it is tiny), since an
+    inf variance silently zeroes its channel."""
+    if not tensor.is_floating_point():
+        return False
+    return tensor.numel() == 0 or bool(tensor.abs().max() <= torch.finfo(dtype).max)
 
 
 def _config_source(weights_file: Path) -> Path:
