@@ -111,3 +111,13 @@ def test_fp16_saving_keeps_what_would_overflow(tmp_path):
     assert saved["model1.0.weight"].dtype == torch.float16
     reloaded = create_model("zhang-rebal", weights=tmp_path / "m")
     assert torch.equal(reloaded.model1[4].running_var, model.model1[4].running_var)
+
+
+def test_every_model_has_weights_or_says_why_not(zoo, cli):
+    for spec in list_models():
+        assert spec.weights or spec.no_weights, f"{spec.name}: no weight set and no reason"
+    from zoo_core.weights.summary import weights_summary
+
+    assert weights_summary(get_model_spec("zhang-onehot")).text.startswith("none: an ablation")  # colorzoo list
+    info = cli("info", "pix2pix-resnet18").output
+    assert "none declared (no colorization weights were released; train it" in info and "pix2pix-lite0" in info

@@ -166,6 +166,8 @@ class ModelSpec:
     """A ``TrainingStep`` subclass, where training is more than one loss and one optimizer."""
     weights: tuple[WeightSet, ...] = ()
     """Best first. A plain model name means the first one available."""
+    no_weights: str = ""
+    """Why no weight set is declared, for ``list`` and ``info`` (e.g. "an ablation: train it")."""
     adapter: Ref | None = None
     """``adapter(state_dict, config) -> state_dict``: a foreign checkpoint layout into this model's."""
     release_layout: Ref | None = None

@@ -76,7 +76,8 @@ def info(model: Annotated[str, typer.Argument(help="Model name (or MODEL.TAG), a
                       soft_wrap=True)  # fmt: skip
             out.print(f"      from {source}", markup=False, soft_wrap=True)
     else:
-        out.print("weight sets: none declared (pass --weights DIR)")
+        why = f"{spec.no_weights}; " if spec.no_weights else ""
+        out.print(f"weight sets: none declared ({why}pass --weights DIR)", markup=False, soft_wrap=True)
     if spec.controls:
         out.print("[bold]controls[/bold] (colorzoo run/eval/compare -c KEY=VALUE):")
         for control in spec.controls:

@@ -50,7 +50,7 @@ def weights_summary(spec: ModelSpec) -> WeightsSummary:
     parts = [f"{ws.tag}: {status}{' *' if ws is runs else ''}" for ws, status in statuses]
     if runs is not None:
         return WeightsSummary(set_parameters(spec, runs), f"{spec.name}.{runs.tag}", "; ".join(parts))
-    text = "; ".join(parts) if parts else "none (pass --weights)"
+    text = "; ".join(parts) if parts else f"none: {spec.no_weights}" if spec.no_weights else "none (pass --weights)"
     first = spec.weights[0] if spec.weights else None
     if first is not None and any(status == DOWNLOADABLE for _, status in statuses):
         return WeightsSummary(set_parameters(spec, first), f"{spec.name}.{first.tag}", text)

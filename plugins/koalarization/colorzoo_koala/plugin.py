@@ -40,6 +40,8 @@ def register_colorizers(register):  # type: ignore[no-untyped-def]
                 num_parameters=params,
                 default_loss=loss,
                 train_config={"pretrained_backbone": True},
+                no_weights="no trained weights published for PyTorch; train it (its extractor comes from timm's "
+                "Hub, online) or use koala-lite0",
                 card=_HERE / "model_cards" / "deep-koalarization.md",
             )
         )

@@ -21,6 +21,8 @@ def register_colorizers(register):  # type: ignore[no-untyped-def]
     register(ModelSpec(
         name="pix2pix-resnet18", num_parameters=14_407_298,
         description="pix2pix cGAN: ResNet-18 U-Net generator (the usual colorization setup), 70x70 PatchGAN, L1 + GAN",
+        no_weights="no colorization weights were released; train it (ImageNet ResNet-18 from timm's Hub, online) "
+                   "or use pix2pix-lite0",
         card=_HERE / "model_cards" / "pix2pix-resnet18.md", **_COMMON,
     ))  # fmt: skip
     register(ModelSpec(

@@ -46,6 +46,8 @@ def register_colorizers(register):  # type: ignore[no-untyped-def]
                 losses=("tv-color",),
                 controls=PALETTE_CONTROLS,
                 train_config={"pretrained_backbone": True},
+                no_weights="no weights published; train it (its VGG-16 trunk comes from timm's Hub, online) "
+                "or use resenc-lite0",
                 card=_HERE / "model_cards" / "resenc-palette.md",
             )
         )

@@ -82,7 +82,7 @@ _MODELS = [
     ModelSpec(
         "zhang-onehot", _MODEL, {}, num_parameters=32_236_011, output="bins", default_loss="ce-onehot",
         description="ECCV16 network, one-hot cross-entropy", adapter=_ECCV16, release_layout=_ECCV16_LAYOUT,
-        controls=(TEMPERATURE,),
+        controls=(TEMPERATURE,), no_weights="an ablation of the paper, never released: train it",
     ),
     ModelSpec(
         "zhang-euclidean", _MODEL, {"head": "regression"}, num_parameters=32_155_458, output="ab",
@@ -121,7 +121,7 @@ _MODELS = [
         "zhang-simplified", _MODEL, {"variant": "simplified"}, num_parameters=15_388_139, output="bins",
         default_loss="ce-rebal",
         description="ECCV16 blocks cut to at most 2 convs and 416 channels (~15.4M parameters), rebalanced CE",
-        controls=(TEMPERATURE,),
+        controls=(TEMPERATURE,), no_weights="a smaller variant for training experiments: train it",
     ),
 ]
 
