@@ -1,14 +1,17 @@
 """Copy a trained model directory into its plugin package as compact bundled weights (fp16).
 
-    python scripts/bundle_weights.py runs/zhang-rebal-w05 zhang-rebal [--max-mb 20]
+    python scripts/bundle_weights.py runs/zhang-rebal-w05 zhang-rebal [--tag vivid] [--config temperature=1.0]
 
 Writes config.json + model.safetensors into the folder of the model's bundled weight set
-(``compact`` unless ``--tag``), checks the size budget, and prints the sha256 of each file.
+(``compact`` unless ``--tag``), with config fields changed by ``--config`` (a decoding temperature
+chosen on the tuning split), leaving out frozen pretrained backbones (they load from their own
+package), checks the size budget, and prints the sha256 of each file.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -23,6 +26,8 @@ def main() -> int:
     parser.add_argument("run", type=Path, help="model directory written by colorzoo train")
     parser.add_argument("model", help="registered model name")
     parser.add_argument("--tag", default="compact", help="the bundled weight set to fill")
+    parser.add_argument("--config", action="append", default=[], metavar="KEY=VALUE",
+                        help="a config field to record (JSON value), e.g. temperature=1.0")
     parser.add_argument("--max-mb", type=float, default=20.0)
     args = parser.parse_args()
     spec = get_model_spec(args.model)
@@ -34,7 +39,13 @@ def main() -> int:
     if model.config.model != spec.name:
         print(f"error: {args.run} holds {model.config.model}, not {spec.name}", file=sys.stderr)
         return 1
-    target = model.save_pretrained(bundled.path, dtype=torch.float16)
+    if args.config:
+        fields = model.config.to_dict()
+        for item in args.config:
+            key, _, value = item.partition("=")
+            fields[key] = json.loads(value)
+        model.config = type(model.config).from_dict(fields, where="--config")
+    target = model.save_pretrained(bundled.path, dtype=torch.float16, omit_frozen=True)
     size_mb = sum(p.stat().st_size for p in target.iterdir()) / 2**20
     for path in sorted(target.iterdir()):
         print(f"{path}: {path.stat().st_size:,} bytes, sha256 {sha256_of(path)}")
