@@ -37,7 +37,9 @@ def list_command() -> None:
 
     models = Table(title="models", title_justify="left")
     for column in ("model", "plugin", "parameters", "weights", "description"):
-        models.add_column(column, justify="right" if column == "parameters" else "left", overflow="fold")
+        width = 18 if column == "weights" else None  # "compact: bundled *" on one line, even on 80 columns
+        models.add_column(column, justify="right" if column == "parameters" else "left", overflow="fold",
+                          min_width=width)  # fmt: skip
     for spec in list_models():
         summary = weights_summary(spec)
         params = f"{summary.parameters:,}" if summary.parameters else "?"

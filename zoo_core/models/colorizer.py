@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 import torch
 from torch import nn
 
-from ..errors import ConfigError
+from ..errors import ConfigError, WeightsError
 from .format import load_state, read_config, save_model_dir
 
 Controls = Mapping[str, Any]
@@ -179,6 +179,11 @@ class Colorizer(nn.Module):
         fills them from the backbone's declared weights: a bundle need not carry a second copy of
         ImageNet weights that install with a package."""
         return {}
+
+    def load_frozen_backbone(self, prefix: str) -> None:
+        """Load the pretrained weights of the backbone at ``prefix`` (one of ``frozen_backbones``),
+        e.g. with ``zoo_core.weights.backbones.load_backbone_weights``; raise ``ColorzooError``."""
+        raise WeightsError(f"{type(self).__name__} cannot load its frozen backbone {prefix!r}")
 
     def save_pretrained(
         self, directory: str | os.PathLike[str], dtype: torch.dtype | None = None, omit_frozen: bool = False

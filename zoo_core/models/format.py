@@ -156,16 +156,15 @@ def load_state(model: nn.Module, weights_file: str | os.PathLike[str]) -> None:
 def _fill_frozen_backbones(
     model: nn.Module, expected: Mapping[str, Any], state: Mapping[str, Any], weights_file: str | os.PathLike[str]
 ) -> tuple[str, ...]:
-    """Load the frozen backbones that ``state`` leaves out; returns their state-dict prefixes."""
-    from ..weights.backbones import load_backbone_weights
-
+    """Load the frozen backbones that ``state`` leaves out (the model loads them from their own
+    declared weights); returns their state-dict prefixes."""
     frozen = getattr(model, "frozen_backbones", dict)()
     filled = []
     for prefix, backbone in frozen.items():
         if any(k.startswith(prefix) for k in state) or not any(k.startswith(prefix) for k in expected):
             continue  # stored in the file (or not in this model): loaded with the rest
         try:
-            load_backbone_weights(backbone, model.get_submodule(prefix.rstrip(".")))
+            model.load_frozen_backbone(prefix)
         except ColorzooError as exc:
             raise WeightsError(
                 f"{weights_file}: leaves out the frozen {backbone} backbone, which cannot be loaded ({exc})"

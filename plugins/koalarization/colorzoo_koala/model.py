@@ -18,7 +18,7 @@ from torch import nn
 from zoo_core.color.lab import lab_to_rgb
 from zoo_core.models.colorizer import Colorizer, ColorizerConfig
 from zoo_core.models.losses import AB_SCALE
-from zoo_core.weights.backbones import create_backbone
+from zoo_core.weights.backbones import create_backbone, load_backbone_weights
 
 ENCODER = [(64, 2), (128, 1), (128, 2), (256, 1), (256, 2), (512, 1), (512, 1), (256, 1)]
 
@@ -83,6 +83,9 @@ class KoalaColorizer(Colorizer):
 
     def frozen_backbones(self) -> dict[str, str]:
         return {"extractor.": self.config.extractor} if self.config.freeze_extractor else {}
+
+    def load_frozen_backbone(self, prefix: str) -> None:
+        load_backbone_weights(self.config.extractor, self.extractor)
 
     def train(self, mode: bool = True) -> KoalaColorizer:
         super().train(mode)
