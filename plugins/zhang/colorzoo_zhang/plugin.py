@@ -24,7 +24,7 @@ TEMPERATURE = Control(
 # Each weight set of zhang-rebal-lite records its own temperature (tuned on splits/tune.txt).
 LITE_TEMPERATURE = Control(
     "temperature", "float", None, "annealed-mean temperature: 0 takes the mode (vivid), 1 the mean (desaturated); "
-    "default: the weight set's (1.0 for both sets, chosen on splits/tune.txt)", minimum=0.0,
+    "default: the weight set's (1.0 for compact, chosen on splits/tune.txt)", minimum=0.0,
 )  # fmt: skip
 
 LITE_PARAMETERS = 3_915_321
@@ -99,9 +99,6 @@ _MODELS = [
         weights=(
             WeightSet("compact", (Bundled(_HERE / "weights" / "zhang-rebal-lite"),), license="MIT",
                       description="trained by colorzoo on a CPU, rebalancing lam 0.8; T 1.0 (fp16)"),
-            WeightSet("vivid", (Bundled(_HERE / "weights" / "zhang-rebal-lite-vivid"),), license="MIT",
-                      description="800 more steps at rebalancing lam 0.6; T 1.0 (fp16): rare colors more "
-                                  "often, plain accuracy lower"),
         ),
         controls=(LITE_TEMPERATURE,),
     ),
