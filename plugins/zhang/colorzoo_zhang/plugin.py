@@ -21,10 +21,10 @@ TEMPERATURE = Control(
     "temperature", "float", 0.38, "annealed-mean temperature: 0 takes the mode (vivid), 1 the mean (desaturated)",
     minimum=0.0,
 )  # fmt: skip
-# Each weight set of zhang-rebal-lite records its own temperature (tuned on splits/tune.txt).
+# zhang-rebal-lite's weights record their temperature in config.json (tuned on splits/tune.txt).
 LITE_TEMPERATURE = Control(
     "temperature", "float", None, "annealed-mean temperature: 0 takes the mode (vivid), 1 the mean (desaturated); "
-    "default: the weight set's (1.0 for compact, chosen on splits/tune.txt)", minimum=0.0,
+    "default: the weights' config (1.0 for the bundled compact, chosen on splits/tune.txt; else 0.38)", minimum=0.0,
 )  # fmt: skip
 
 LITE_PARAMETERS = 3_915_321
