@@ -11,13 +11,13 @@ package), checks the size budget, and prints the sha256 of each file.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
 import torch
 
-from zoo_core import get_model_spec, load_model
+from zoo_core import ColorzooError, get_model_spec, load_model
+from zoo_core.cli.train import parse_values
 from zoo_core.weights.download import sha256_of
 
 
@@ -27,7 +27,7 @@ def main() -> int:
     parser.add_argument("model", help="registered model name")
     parser.add_argument("--tag", default="compact", help="the bundled weight set to fill")
     parser.add_argument("--config", action="append", default=[], metavar="KEY=VALUE",
-                        help="a config field to record (JSON value), e.g. temperature=1.0")
+                        help="a config field to record, as `colorzoo train --set` takes it: temperature=1.0")
     parser.add_argument("--max-mb", type=float, default=20.0)
     args = parser.parse_args()
     spec = get_model_spec(args.model)
@@ -40,11 +40,12 @@ def main() -> int:
         print(f"error: {args.run} holds {model.config.model}, not {spec.name}", file=sys.stderr)
         return 1
     if args.config:
-        fields = model.config.to_dict()
-        for item in args.config:
-            key, _, value = item.partition("=")
-            fields[key] = json.loads(value)
-        model.config = type(model.config).from_dict(fields, where="--config")
+        try:
+            fields = {**model.config.to_dict(), **parse_values(args.config, "--config")}
+            model.config = type(model.config).from_dict(fields, where="--config")
+        except ColorzooError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
     target = model.save_pretrained(bundled.path, dtype=torch.float16, omit_frozen=True)
     size_mb = sum(p.stat().st_size for p in target.iterdir()) / 2**20
     for path in sorted(target.iterdir()):
