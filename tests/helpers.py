@@ -190,3 +190,12 @@ def zoo_with(families: dict[str, ModuleType]):
         if name not in zoo.plugins:
             assert zoo.add_plugin(module, name).status == "ok", name
     return zoo
+
+
+def use_zoo(monkeypatch, families: dict[str, ModuleType]):
+    """``zoo_with(families)`` as the zoo every registry call sees, for one test (a fixture's body)."""
+    from zoo_core.plugins import manager
+
+    zoo = zoo_with(families)
+    monkeypatch.setattr(manager, "_ZOO", zoo)
+    return zoo

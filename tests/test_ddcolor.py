@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from helpers import OlahHub, hub_repo, zoo_with
+from helpers import OlahHub, hub_repo, use_zoo
 from PIL import Image
 from references import run_reference
 from skimage import data
@@ -22,7 +22,6 @@ from zoo_core import colorize, create_model
 from zoo_core.color.lab import lab_to_rgb
 from zoo_core.io.images import Photo
 from zoo_core.models.build import build_model
-from zoo_core.plugins import manager as plugins
 from zoo_core.weights.convert import convert_checkpoint
 
 BIN = Path(sys.executable).parent
@@ -30,9 +29,7 @@ BIN = Path(sys.executable).parent
 
 @pytest.fixture
 def zoo(monkeypatch):
-    zoo = zoo_with({"ddcolor": ddcolor_plugin})
-    monkeypatch.setattr(plugins, "_ZOO", zoo)
-    return zoo
+    return use_zoo(monkeypatch, {"ddcolor": ddcolor_plugin})
 
 
 def _ddcolor_specs() -> dict:

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from helpers import OlahHub, ReleaseServer, hub_repo, zoo_with
+from helpers import OlahHub, ReleaseServer, hub_repo, use_zoo
 from PIL import Image
 from references import run_reference
 from skimage import data
@@ -29,9 +29,7 @@ BIN = Path(sys.executable).parent
 
 @pytest.fixture
 def zoo(monkeypatch):
-    zoo = zoo_with({"deoldify": deoldify_plugin})
-    monkeypatch.setattr(plugins, "_ZOO", zoo)
-    return zoo
+    return use_zoo(monkeypatch, {"deoldify": deoldify_plugin})
 
 
 def _perturbed(spec, **config):

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 import torch
-from helpers import zoo_with
+from helpers import use_zoo
 from PIL import Image
 from safetensors import safe_open
 from skimage.color import rgb2lab
@@ -13,7 +13,6 @@ import colorzoo_pix2pix.plugin as pix2pix_plugin
 import colorzoo_resenc.plugin as resenc_plugin
 from zoo_core import WeightsError, create_model, get_model_spec, list_models
 from zoo_core.models.format import load_state
-from zoo_core.plugins import manager as plugins
 from zoo_core.weights.backbones import create_backbone
 
 FAMILIES = {"pix2pix": pix2pix_plugin, "koalarization": koala_plugin, "resenc": resenc_plugin}
@@ -22,9 +21,7 @@ SHIPPED = ("zhang-rebal-lite", "koala-lite0", "resenc-lite0", "pix2pix-lite0")
 
 @pytest.fixture
 def zoo(monkeypatch):
-    fresh = zoo_with(FAMILIES)
-    monkeypatch.setattr(plugins, "_ZOO", fresh)
-    return fresh
+    return use_zoo(monkeypatch, FAMILIES)
 
 
 def _bundled(spec, tag="compact"):

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from helpers import install_plugin, zoo_with
+from helpers import install_plugin, use_zoo
 from PIL import Image
 from skimage import data
 
@@ -24,7 +24,6 @@ from colorzoo_resenc import ResencColorizer, ResencConfig
 from colorzoo_resenc.palette import coordinates, histogram, palette_target
 from zoo_core import create_loss, get_model_spec
 from zoo_core.models.losses import L1Loss
-from zoo_core.plugins import manager as plugins
 from zoo_core.training.step import TrainContext
 from zoo_core.training.trainer import TrainConfig, train
 from zoo_core.weights.backbones import create_backbone
@@ -37,9 +36,7 @@ FAMILIES = {"pix2pix": pix2pix_plugin, "koalarization": koala_plugin, "resenc": 
 @pytest.fixture
 def zoo(monkeypatch):
     """The installed zoo plus the three families, for this test only."""
-    fresh = zoo_with(FAMILIES)
-    monkeypatch.setattr(plugins, "_ZOO", fresh)
-    return fresh
+    return use_zoo(monkeypatch, FAMILIES)
 
 
 @pytest.fixture(scope="module")
