@@ -70,13 +70,13 @@ _MODELS = [
         "zhang-rebal", _MODEL, {}, num_parameters=32_236_011, output="bins", default_loss="ce-rebal",
         description="ECCV16 network, class-rebalanced soft-encoded cross-entropy, annealed-mean decoding "
                     "(the paper's full method)",
-        weights=(_PAPER, _compact("zhang-rebal", "near gray on average, warm tones")),
+        weights=(_PAPER, _compact("zhang-rebal", "muted, mostly brown and green tones")),
         adapter=_ECCV16, release_layout=_ECCV16_LAYOUT, controls=(TEMPERATURE,),
     ),
     ModelSpec(
         "zhang-unbal", _MODEL, {}, num_parameters=32_236_011, output="bins", default_loss="ce",
         description="ECCV16 network, soft-encoded cross-entropy without rebalancing",
-        weights=(_compact("zhang-unbal", "desaturated"),), adapter=_ECCV16, release_layout=_ECCV16_LAYOUT,
+        weights=(_compact("zhang-unbal", "close to gray"),), adapter=_ECCV16, release_layout=_ECCV16_LAYOUT,
         controls=(TEMPERATURE,),
     ),
     ModelSpec(
@@ -88,7 +88,7 @@ _MODELS = [
         "zhang-euclidean", _MODEL, {"head": "regression"}, num_parameters=32_155_458, output="ab",
         default_loss="mse", description="ECCV16 trunk with a 2-channel regression head and L2 loss: the "
                                         "desaturated baseline",
-        weights=(_compact("zhang-euclidean", "desaturated"),),
+        weights=(_compact("zhang-euclidean", "desaturated, sepia-like"),),
     ),
     ModelSpec(
         "zhang-rebal-lite", "colorzoo_zhang.lite:LiteColorizer", {}, num_parameters=LITE_PARAMETERS, output="bins",
