@@ -8,6 +8,12 @@ share the tuning split (for choosing hyperparameters and for the trainer's own v
 rest is for training. Adding files to a folder moves no existing file to another split. The lists
 hold paths relative to the output folder, so ``colorzoo train --data splits/train.txt`` and
 ``colorzoo compare ... --data splits/val.txt`` read them from anywhere.
+
+Beside them: ``val-general.txt`` and ``tune-general.txt``, the everyday-photo part of each split
+(every folder but the narrow domains: flowers, pets, clothes), which the headline numbers and model
+choices come from, and ``train-balanced.txt``, the training split with each everyday photo listed
+``--general-weight`` times (3), so that sampling from it draws everyday scenes about 60% of the time
+instead of 32%.
 """
 
 from __future__ import annotations
@@ -37,12 +43,22 @@ def split(root: Path, val: float, tune: float) -> dict[str, list[Path]]:
     return {k: sorted(v) for k, v in splits.items()}
 
 
+#: Folders of one narrow domain each; everything else is an everyday (general) photo.
+NARROW = ("flowers", "pets", "clothes")
+
+
+def is_general(path: Path, root: Path) -> bool:
+    return path.relative_to(root).parts[0] not in NARROW
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, required=True, help="folder of photo folders")
     parser.add_argument("-o", "--output", type=Path, default=Path("splits"))
     parser.add_argument("--val", type=float, default=0.08)
     parser.add_argument("--tune", type=float, default=0.04)
+    parser.add_argument("--general-weight", type=int, default=3, help="repeats of each everyday photo in "
+                        "train-balanced.txt")
     args = parser.parse_args()
     if not args.data.is_dir():
         print(f"error: {args.data}: not a folder", file=sys.stderr)
@@ -57,6 +73,15 @@ def main() -> int:
             folder = path.relative_to(args.data).parts[0]
             counts.setdefault(folder, {}).setdefault(name, 0)
             counts[folder][name] += 1
+    derived = {
+        "val-general": [p for p in splits["val"] if is_general(p, args.data)],
+        "tune-general": [p for p in splits["tune"] if is_general(p, args.data)],
+        "train-balanced": [p for p in splits["train"] for _ in range(args.general_weight if is_general(p, args.data)
+                                                                      else 1)],
+    }
+    for name, files in derived.items():
+        lines = [os.path.relpath(p, args.output) for p in files]
+        (args.output / f"{name}.txt").write_text("\n".join(lines) + "\n")
     (args.output / "counts.json").write_text(json.dumps(counts, indent=2, sort_keys=True) + "\n")
     print(", ".join(f"{name} {len(files)}" for name, files in splits.items()), f"-> {args.output}")
     return 0
