@@ -68,6 +68,22 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
+def _registered_spec(name: str) -> Any:
+    from .plugins.manager import get_zoo
+
+    return get_zoo().models.get(name)
+
+
+def _wire_layers() -> None:
+    """The lower layers reach the registry through this lookup (``Colorizer.from_pretrained``)."""
+    from .spec import use_registry
+
+    use_registry(_registered_spec)
+
+
+_wire_layers()
+
+
 def __getattr__(name: str) -> Any:
     module = _EXPORTS.get(name)
     if module is None:

@@ -219,3 +219,20 @@ class LossSpec:
     def build(self, **options: Any) -> Any:
         factory: Callable[..., Any] = resolve(self.factory)
         return factory(**options)
+
+
+# -- the registry, seen from below ------------------------------------------------------------
+# ``Colorizer.from_pretrained`` needs a model's registered spec (for its controls), but the layers
+# below the registry cannot import it: the package root installs the lookup (``zoo_core/__init__``).
+
+_LOOKUP: list[Callable[[str], ModelSpec | None]] = []
+
+
+def use_registry(lookup: Callable[[str], ModelSpec | None]) -> None:
+    """Install how a model name finds its registered spec."""
+    _LOOKUP[:] = [lookup]
+
+
+def registered_spec(name: str) -> ModelSpec | None:
+    """The spec registered under ``name``, or None (no registry installed)."""
+    return _LOOKUP[0](name) if _LOOKUP else None

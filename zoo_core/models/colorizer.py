@@ -21,7 +21,7 @@ import torch
 from torch import nn
 
 from ..errors import ConfigError, WeightsError
-from .format import load_state, read_config, save_model_dir
+from .format import read_config, save_model_dir
 
 Controls = Mapping[str, Any]
 
@@ -203,14 +203,15 @@ class Colorizer(nn.Module):
         """Load a directory (or a lone ``.safetensors`` file) written by ``save_pretrained``.
 
         Call it on the model's class; ``zoo_core.load_model(path)`` finds the class by the
-        config's ``model`` name.
+        config's ``model`` name. Both load the same way and attach the registered spec.
         """
         if cls is Colorizer:
             raise TypeError("Colorizer.from_pretrained needs a concrete class; use zoo_core.load_model(path)")
-        weights_file, config_dict = read_config(path)
-        model = cls(cls.config_class.from_dict(config_dict, where=str(_config_source(weights_file))))
-        load_state(model, weights_file)
-        return model.to(device).eval()
+        from .build import load_model_dir, spec_of
+
+        _, config = read_config(path)
+        name = config.get("model") if isinstance(config.get("model"), str) else ""
+        return load_model_dir(spec_of(cls, name), path, device)
 
 
 def _fits(tensor: torch.Tensor, dtype: torch.dtype) -> bool:
@@ -220,8 +221,3 @@ def _fits(tensor: torch.Tensor, dtype: torch.dtype) -> bool:
     if not tensor.is_floating_point():
         return False
     return tensor.numel() == 0 or bool(tensor.abs().max() <= torch.finfo(dtype).max)
-
-
-def _config_source(weights_file: Path) -> Path:
-    config_file = weights_file.with_name("config.json")
-    return config_file if config_file.is_file() else weights_file

@@ -78,6 +78,7 @@ def load_pretrained(
     notify: Any = None,
 ) -> tuple[Any, Any]:
     """(model, ``ResolvedWeights``): resolve and load. Weights a user points at must be for this model."""
+    from ..models.build import load_model_dir
     from ..models.format import read_config
     from ..weights.resolve import resolve_weights
 
@@ -85,33 +86,19 @@ def load_pretrained(
     _, config = read_config(resolved.path)
     if resolved.origin == "given" and config.get("model") != spec.name:
         raise WeightsError(f"{resolved.path}: these weights are for {config.get('model')!r}, not {spec.name!r}")
-    model = _load_dir(spec, resolved.path, device)
-    return model, resolved
-
-
-def _load_dir(spec: ModelSpec, path: Any, device: Any) -> Any:
-    from pathlib import Path
-
-    from ..models.build import instantiate
-    from ..models.format import load_state, read_config
-
-    weights_file, config_dict = read_config(path)
-    where = weights_file.with_name("config.json") if weights_file.with_name("config.json").is_file() else weights_file
-    config = spec.model_class.config_class.from_dict({**config_dict, "model": spec.name}, where=str(where))
-    model = instantiate(spec, config, where=str(where), weights_follow=True)
-    load_state(model, Path(weights_file))
-    return model.to(device).eval()
+    return load_model_dir(spec, resolved.path, device), resolved
 
 
 def load_model(path: str | os.PathLike[str], device: Any = "cpu") -> Any:
     """Load a model directory (or ``.safetensors`` file) of any registered model, by its config's name."""
+    from ..models.build import load_model_dir
     from ..models.format import read_config
 
     _, config = read_config(path)
     name = config.get("model", "")
     if not isinstance(name, str) or not name:
         raise WeightsError(f"{path}: its config names no model")
-    return _load_dir(get_model_spec(name), path, device)
+    return load_model_dir(get_model_spec(name), path, device)
 
 
 def get_loss_spec(name: str) -> LossSpec:

@@ -38,7 +38,6 @@ from ..io.grid import image_grid, save_grid
 from ..io.images import SKIP_GRAY, open_color_image
 from ..models.build import build_model, instantiate
 from ..models.colorizer import Colorizer
-from ..models.format import load_state, read_config
 from ..plugins.registry import get_loss_spec, get_model_spec, losses_for
 from ..render.devices import pick_device
 from ..render.render import render
@@ -374,6 +373,7 @@ def _build_model(spec: ModelSpec, cfg: TrainConfig, checkpoint: dict[str, Any] |
                 return build_model(spec, **overrides)
         except TypeError as exc:  # an unknown config field
             raise ColorzooError(f"--set: {spec.name} has no such config field ({exc})") from None
+    from ..models.build import load_model_dir
     from ..weights.resolve import resolve_weights
 
     init_path = Path(cfg.init)
@@ -382,13 +382,7 @@ def _build_model(spec: ModelSpec, cfg: TrainConfig, checkpoint: dict[str, Any] |
 
         init_spec, tag = split_model_name(cfg.init)
         init_path = resolve_weights(init_spec, tag).path
-    weights_file, config_dict = read_config(init_path)
-    where = str(weights_file.with_name("config.json") if weights_file.with_name("config.json").is_file() else
-                weights_file)  # fmt: skip
-    config = spec.model_class.config_class.from_dict({**config_dict, **overrides, "model": spec.name}, where=where)
-    model = instantiate(spec, config, where=where, weights_follow=True)
-    load_state(model, weights_file)
-    return model
+    return load_model_dir(spec, init_path, overrides=overrides)
 
 
 def _check_loss(spec: ModelSpec, cfg: TrainConfig):
