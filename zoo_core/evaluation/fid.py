@@ -42,10 +42,14 @@ def inception_weights(download: bool = True, on_progress: Callable[[int, int | N
         return path
     if not download or is_offline():
         raise NoWeightsError(
-            "FID skipped: its Inception weights are not cached and the network is off; run "
-            "`colorzoo download fid-inception` once online"
+            "its Inception weights are not cached and the network is off; run `colorzoo download fid-inception` "
+            "once online"
         )
-    fetched, _ = fetch_release(INCEPTION, on_progress)
+    try:
+        fetched, _ = fetch_release(INCEPTION, on_progress)
+    except NoWeightsError as exc:
+        raise NoWeightsError(f"its Inception weights are not cached and could not be downloaded ({exc}); run "
+                             "`colorzoo download fid-inception` once online") from None
     path.parent.mkdir(parents=True, exist_ok=True)
     shutil.move(fetched, path)
     return path

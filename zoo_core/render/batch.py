@@ -1,9 +1,14 @@
 """Colorize many files: plan outputs, keep going past bad files, report at the end.
 
+Outputs mirror the input tree below the output folder (``in/2019/a.jpg``, given as the folder
+``in``, goes to ``OUT/2019/a_MODEL.jpg``), so photos of the same name in different folders (a
+camera's ``100CANON/IMG_0001.JPG`` and ``101CANON/IMG_0001.JPG``) never collide.
+
 Nothing is ever lost: an output never replaces an input, an existing output is kept unless the
 caller allows overwriting (checked when the output is created, not before the batch, so two
 concurrent runs cannot replace each other's files), and outputs are written atomically.
-Temporary files left by a killed run in the output folder are removed by the next one.
+An output that is already there counts as skipped, not failed: a rerun after an interruption
+does only what is left and succeeds. Temporary files left by a killed run are removed by the next.
 """
 
 from __future__ import annotations
@@ -16,26 +21,39 @@ from typing import Any
 
 import torch
 
+from .. import __version__
 from ..errors import ColorzooError
 from ..io.atomic import clean_stale_temps
-from ..io.files import Failure
-from ..io.images import FORMATS, Photo, load_image, save_image
+from ..io.files import Failure, Found
+from ..io.images import FORMATS, SOFTWARE_PREFIX, Photo, load_image, save_image
 from ..models.colorizer import Colorizer
 from .render import check_controls, colorize
 
 OUTPUT_FORMATS = ("png", "jpg", "webp", "same")
+#: Other spellings ``--format`` takes (any case).
+FORMAT_ALIASES = {"jpeg": "jpg", "jfif": "jpg"}
+
+
+def output_format(name: str) -> str:
+    """``--format`` in any case and its aliases (``JPEG`` -> ``jpg``); a one-line error otherwise."""
+    fmt = FORMAT_ALIASES.get(name.strip().lower(), name.strip().lower())
+    if fmt not in OUTPUT_FORMATS:
+        raise ColorzooError(f"--format {name!r}: use one of {', '.join(OUTPUT_FORMATS)} (or jpeg)")
+    return fmt
 
 
 @dataclasses.dataclass
 class BatchReport:
     written: list[Path] = dataclasses.field(default_factory=list)
     failures: list[Failure] = dataclasses.field(default_factory=list)
+    skipped: list[Path] = dataclasses.field(default_factory=list)
+    """Outputs that were already there (kept: ``overwrite`` redoes them)."""
     interrupted: bool = False
     cleaned: list[Path] = dataclasses.field(default_factory=list)
     """Temporary files of earlier, killed runs that were removed."""
 
 
-def output_suffix(source: Path, fmt: str, photo_format: str | None = None) -> str:
+def output_suffix(source: Path, fmt: str) -> str:
     """The output's suffix: the chosen format, or with ``same`` the input's (PNG for what we cannot write)."""
     if fmt != "same":
         return FORMATS[fmt][1]
@@ -43,13 +61,64 @@ def output_suffix(source: Path, fmt: str, photo_format: str | None = None) -> st
     return by_suffix.get(source.suffix.lower(), ".png")
 
 
-def output_path(source: Path, out_dir: Path, model_name: str, fmt: str = "same") -> Path:
-    return out_dir / f"{source.stem}_{model_name}{output_suffix(source, fmt)}"
+def output_path(source: Path | Found, out_dir: Path, model_name: str, fmt: str = "same") -> Path:
+    """``OUT/<folder below the input's root>/<stem>_<model><suffix>``."""
+    found = source if isinstance(source, Found) else Found(Path(source), Path(source).parent)
+    folder = Path(out_dir) / found.relative_folder
+    return folder / f"{found.path.stem}_{model_name}{output_suffix(found.path, fmt)}"
+
+
+def is_output_name(path: Path, model_names: set[str]) -> bool:
+    """Whether a file name has the shape of an output: ``<stem>_<model>.<suffix>``."""
+    stem = path.stem
+    return any(stem.endswith(f"_{name}") and len(stem) > len(name) + 1 for name in model_names)
+
+
+def software(model_name: str) -> str:
+    """The marker colorzoo's outputs carry."""
+    return f"{SOFTWARE_PREFIX}{__version__} ({model_name})"
+
+
+@dataclasses.dataclass
+class Plan:
+    """What a batch will write where, what is already there and what cannot be done."""
+
+    todo: list[tuple[Path, Path]]
+    skipped: list[tuple[Path, Path]]
+    failures: list[Failure]
+
+
+def plan_outputs(
+    inputs: Sequence[Path | Found], out_dir: str | os.PathLike[str], name: str, fmt: str = "same",
+    overwrite: bool = False,
+) -> Plan:  # fmt: skip
+    """(input, output) pairs to do; outputs already there (skipped unless ``overwrite``); collisions."""
+    out_dir = Path(out_dir)
+    found = [i if isinstance(i, Found) else Found(Path(i), Path(i).parent) for i in inputs]
+    sources = {_real(f.path) for f in found}
+    plan = Plan([], [], [])
+    planned: dict[Path, Path] = {}
+    for item in found:
+        source = item.path
+        target = output_path(item, out_dir, name, fmt)
+        real = _real(target)
+        if real in sources:
+            reason = f"{source}: its output {target} would replace an input; choose another -o"
+            plan.failures.append(Failure(str(source), reason))
+        elif real in planned:
+            reason = f"{source}: its output {target} is also the output of {planned[real]}; rename one"
+            plan.failures.append(Failure(str(source), reason))
+        elif target.exists() and not overwrite:
+            plan.skipped.append((source, target))
+        else:
+            planned[real] = source
+            plan.todo.append((source, target))
+    return plan
 
 
 def colorize_files(
     model: Colorizer,
-    inputs: Sequence[Path],
+    inputs: Sequence[Path | Found],
     out_dir: str | os.PathLike[str],
     *,
     controls: Mapping[str, Any] | None = None,
@@ -63,81 +132,70 @@ def colorize_files(
     max_pixels: int | None = None,
     on_done: Callable[[Path], None] | None = None,
 ) -> BatchReport:
-    """Colorize ``inputs`` into ``out_dir`` as ``<stem>_<name>.<format>``; collect failures."""
-    if fmt not in OUTPUT_FORMATS:
-        raise ColorzooError(f"unknown output format {fmt!r}: use one of {', '.join(OUTPUT_FORMATS)}")
+    """Colorize ``inputs`` into ``out_dir`` as ``<folder>/<stem>_<name>.<format>``; collect failures."""
+    fmt = output_format(fmt)
     checked = check_controls(model, controls)
     name = name or model.config.model
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    report = BatchReport(cleaned=clean_stale_temps(out_dir))
-    sources = {_real(p) for p in inputs}
-    planned: dict[Path, Path] = {}
-    todo: list[tuple[Path, Path]] = []
-    for source in inputs:
-        target = output_path(source, out_dir, name, fmt)
-        real = _real(target)
-        reason = None
-        if real in sources:
-            reason = f"{source}: its output {target} would replace an input; choose another -o"
-        elif real in planned:
-            reason = f"{source}: its output {target} is also the output of {planned[real]}; rename one"
-        elif target.exists() and not overwrite:
-            reason = f"{source}: output {target} exists; pass --overwrite to replace it"
-        if reason:
-            report.failures.append(Failure(str(source), reason))
-            _notify(on_done, source)
-            continue
-        planned[real] = source
-        todo.append((source, target))
-
+    plan = plan_outputs(inputs, out_dir, name, fmt, overwrite)
+    folders = {target.parent for _, target in plan.todo} | {out_dir}
+    report = BatchReport(failures=list(plan.failures), skipped=[target for _, target in plan.skipped],
+                         cleaned=[p for folder in sorted(folders) for p in clean_stale_temps(folder)])  # fmt: skip
+    for source, _ in [*((Path(f.path), None) for f in plan.failures), *plan.skipped]:
+        _notify(on_done, source)
+    writing = _Writing(report, checked, device, precision, overwrite, quality, max_pixels, software(name), on_done)
     step = max(1, batch_size)
     try:
-        for start in range(0, len(todo), step):
-            _colorize_chunk(model, todo[start : start + step], report, checked, device, precision, overwrite,
-                            quality, max_pixels, on_done)  # fmt: skip
+        for start in range(0, len(plan.todo), step):
+            _colorize_chunk(model, plan.todo[start : start + step], writing)
     except KeyboardInterrupt:
         report.interrupted = True
     return report
 
 
-def _colorize_chunk(
-    model: Colorizer,
-    chunk: list[tuple[Path, Path]],
-    report: BatchReport,
-    controls: dict[str, Any],
-    device: torch.device | str | None,
-    precision: str,
-    overwrite: bool,
-    quality: int,
-    max_pixels: int | None,
-    on_done: Callable[[Path], None] | None,
-) -> None:
+@dataclasses.dataclass
+class _Writing:
+    """What every chunk of one batch shares."""
+
+    report: BatchReport
+    controls: dict[str, Any]
+    device: torch.device | str | None
+    precision: str
+    overwrite: bool
+    quality: int
+    max_pixels: int | None
+    software: str
+    on_done: Callable[[Path], None] | None
+
+
+def _colorize_chunk(model: Colorizer, chunk: list[tuple[Path, Path]], w: _Writing) -> None:
     loaded: list[tuple[Photo, Path]] = []
     for source, target in chunk:
         try:
-            loaded.append((load_image(source, max_pixels), target))
+            loaded.append((load_image(source, w.max_pixels), target))
         except ColorzooError as exc:
-            report.failures.append(Failure(str(source), str(exc)))
-            _notify(on_done, source)
+            w.report.failures.append(Failure(str(source), str(exc)))
+            _notify(w.on_done, source)
     if not loaded:
         return
     try:
-        results = colorize(model, [photo for photo, _ in loaded], controls, device=device, precision=precision)
+        results = colorize(model, [photo for photo, _ in loaded], w.controls, device=w.device, precision=w.precision)
     except (RuntimeError, ValueError, ColorzooError) as exc:  # out of memory on a huge batch; a hint off the image
         for photo, _ in loaded:
-            report.failures.append(Failure(str(photo.path), f"{photo.path}: colorization failed ({exc})"))
-            _notify(on_done, photo.path)
+            w.report.failures.append(Failure(str(photo.path), f"{photo.path}: colorization failed ({exc})"))
+            _notify(w.on_done, photo.path)
         return
     for (photo, target), pixels in zip(loaded, results, strict=True):
         try:
-            report.written.append(save_image(pixels, target, quality=quality, exclusive=not overwrite))
-        except FileExistsError:
-            reason = f"{photo.path}: output {target} appeared while this run worked (another run?); kept it"
-            report.failures.append(Failure(str(photo.path), reason))
+            target.parent.mkdir(parents=True, exist_ok=True)
+            written = save_image(pixels, target, quality=w.quality, exclusive=not w.overwrite, software=w.software)
+            w.report.written.append(written)
+        except FileExistsError:  # another run wrote it meanwhile: it is there, and it is kept
+            w.report.skipped.append(target)
         except OSError as exc:
-            report.failures.append(Failure(str(photo.path), f"{photo.path}: cannot write {target} ({exc})"))
-        _notify(on_done, photo.path)
+            w.report.failures.append(Failure(str(photo.path), f"{photo.path}: cannot write {target} ({exc})"))
+        _notify(w.on_done, photo.path)
 
 
 def _real(path: Path) -> Path:

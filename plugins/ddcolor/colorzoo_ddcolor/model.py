@@ -12,8 +12,7 @@ from typing import Any
 
 import torch
 
-from zoo_core.color.lab import lab_to_rgb
-from zoo_core.models.colorizer import Colorizer, ColorizerConfig, Controls
+from zoo_core import Colorizer, ColorizerConfig, Controls, lab_to_rgb
 
 from .arch import ENCODERS, add_ddcolor, ddcolor_forward
 from .controls import INPUT_SIZE

@@ -1,8 +1,10 @@
 """Registers ddcolor and ddcolor-tiny and their loss (declarations only: no torch imported here).
 
 The weights are the authors' releases on the Hugging Face Hub (Apache-2.0 since January 2024):
-each repo's ``pytorch_model.bin``, with the same weights in ``piddnad/DDColor-models`` (wrapped
-as ``{"params": ...}``, every file's sha256 published) as a second source.
+each repo's ``pytorch_model.bin``, and the same weights in ``piddnad/DDColor-models`` (wrapped
+as ``{"params": ...}``, at a pinned commit, every file's sha256 published). ``paper`` and the tiny
+model's own files have published checksums and come first; ``modelscope`` and ``artistic`` come
+from DDColor-models first, their own repos (at ``main``, trusted on first use) second.
 """
 
 from __future__ import annotations
@@ -21,12 +23,15 @@ _LARGE, _TINY = 912_000_000, 220_400_000
 
 def _set(tag: str, repo: str, revision: str, sha: str | None, model_file: str, model_sha: str, size: int,
          description: str) -> WeightSet:  # fmt: skip
-    return WeightSet(
-        tag=tag,
-        sources=(HubRepo(repo_id=repo, revision=revision, files={"pytorch_model.bin": sha}, size=size),
-                 HubRepo(repo_id=_MODELS_REPO[0], revision=_MODELS_REPO[1], files={model_file: model_sha}, size=size)),
-        license=_LICENSE, description=description,
-    )  # fmt: skip
+    """The set's own Hub repo and the same weights in piddnad/DDColor-models (pinned commit, sha256 published).
+
+    Where the own repo's file has no published checksum (modelscope, artistic: followed at ``main`` and
+    trusted on first use), the pinned copy comes first, so the default download is always verified.
+    """
+    own = HubRepo(repo_id=repo, revision=revision, files={"pytorch_model.bin": sha}, size=size)
+    pinned = HubRepo(repo_id=_MODELS_REPO[0], revision=_MODELS_REPO[1], files={model_file: model_sha}, size=size)
+    return WeightSet(tag=tag, sources=(own, pinned) if sha else (pinned, own), license=_LICENSE,
+                     description=description)
 
 
 @hookimpl

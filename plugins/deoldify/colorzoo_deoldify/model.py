@@ -15,10 +15,7 @@ from typing import Any
 
 import torch
 
-from zoo_core.color.lab import lab_to_rgb
-from zoo_core.color.yuv import rgb_to_yuv
-from zoo_core.models.colorizer import Colorizer, ColorizerConfig, Controls
-from zoo_core.models.losses import Batch, Loss
+from zoo_core import Batch, Colorizer, ColorizerConfig, Controls, Loss, lab_to_rgb, rgb_to_yuv
 
 from .arch import BODIES, DynamicUnet, unet_forward
 from .controls import RENDER_FACTORS, RENDER_SCALE

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from zoo_core import Bundled, LossSpec, ModelSpec, WeightSet, hookimpl
+from zoo_core import Bundled, LossSpec, ModelSpec, WeightSet, hookimpl, timm_backbone
 
 _HERE = Path(__file__).resolve().parent
 
@@ -42,3 +42,18 @@ def register_losses(register):  # type: ignore[no-untyped-def]
                       description="vanilla GAN loss (BCE on discriminator logits) + 100 x L1"))
     register(LossSpec(name="gan-lsgan", factory="colorzoo_pix2pix.training:LSGANLoss", accepts=("ab",), needs=needs,
                       description="least-squares GAN loss + 100 x L1"))
+
+
+#: ImageNet weights of the timm backbones this family uses (EfficientNet-Lite's come with colorzoo itself).
+#: Pinned to a commit and a checksum where the Hub publishes them; ``main`` is trusted on first use.
+BACKBONES = (
+    timm_backbone("resnet18", "timm/resnet18.a1_in1k", "491b427b45c94c7fb0e78b5474cc919aff584bbf",
+                  "80c49dee3da4822c009c5a7fe591e9223c5a2cfcf95a4067ca4dfb5a7b89c612",
+                  license="Apache-2.0", size=46_807_446),
+)
+
+
+@hookimpl
+def register_backbones(register):  # type: ignore[no-untyped-def]
+    for spec in BACKBONES:
+        register(spec)

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from zoo_core import Control, ControlType
-from zoo_core.controls import parse_image
+from zoo_core import Control, ControlType, parse_image
 
 #: Named colors users can push a palette towards, as sRGB.
 NAMED_COLORS = {

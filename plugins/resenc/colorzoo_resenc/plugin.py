@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from zoo_core import Bundled, LossSpec, ModelSpec, WeightSet, hookimpl
+from zoo_core import Bundled, LossSpec, ModelSpec, WeightSet, hookimpl, timm_backbone
 
 from .controls import PALETTE_CONTROLS
 
@@ -57,3 +57,17 @@ def register_losses(register):  # type: ignore[no-untyped-def]
                       description="total variation of the predicted color"))
     register(LossSpec(name="palette-bce", factory="colorzoo_resenc.losses:PaletteBCELoss", accepts=palette,
                       description="binary cross-entropy of the palette head"))
+
+
+#: ImageNet weights of the timm backbones this family uses (EfficientNet-Lite's come with colorzoo itself).
+#: Pinned to a commit and a checksum where the Hub publishes them; ``main`` is trusted on first use.
+BACKBONES = (
+    timm_backbone("vgg16", "timm/vgg16.tv_in1k", "b8d8aa2dd860af9233c8c67385a8097fd6c35d3f",
+                  "57b026918159a6bf9faf8405c3a551903768e7138989d9c6224a14227203fad8", license="BSD-3-Clause"),
+)
+
+
+@hookimpl
+def register_backbones(register):  # type: ignore[no-untyped-def]
+    for spec in BACKBONES:
+        register(spec)

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from zoo_core import Control, ControlType
-from zoo_core.controls import parse_image
+from zoo_core import Control, ControlType, parse_image
 
 #: The paper's annealed-mean temperature (ECCV16, section 3.3).
 PAPER_TEMPERATURE = 0.38

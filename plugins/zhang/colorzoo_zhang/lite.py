@@ -16,11 +16,16 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from zoo_core.color.lab import lab_to_rgb
-from zoo_core.color.quantize import NUM_BINS, annealed_mean
-from zoo_core.models.colorizer import Colorizer, ColorizerConfig, Controls
-from zoo_core.training.step import TrainingStep
-from zoo_core.weights.backbones import create_backbone
+from zoo_core import (
+    NUM_BINS,
+    Colorizer,
+    ColorizerConfig,
+    Controls,
+    TrainingStep,
+    annealed_mean,
+    create_backbone,
+    lab_to_rgb,
+)
 
 from .controls import PAPER_TEMPERATURE
 

@@ -11,9 +11,7 @@ import dataclasses
 import torch
 from torch import nn
 
-from zoo_core.color.quantize import NUM_BINS, ab_bins, annealed_mean
-from zoo_core.models.colorizer import Colorizer, ColorizerConfig, Controls
-from zoo_core.models.losses import AB_SCALE
+from zoo_core import AB_SCALE, NUM_BINS, Colorizer, ColorizerConfig, Controls, ab_bins, annealed_mean
 
 from .controls import PAPER_TEMPERATURE
 
