@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import time
 import urllib.request
 import zipfile
@@ -275,13 +274,15 @@ def test_the_page_colorizes_compares_takes_hints_and_downloads(server, photos, b
 
 
 def _screenshot(driver, target: Path) -> None:
-    """The whole page, tall enough to show the hint editor below the results."""
-    from selenium.webdriver.common.by import By
-
-    height = driver.execute_script("return document.body.scrollHeight")
-    driver.set_window_size(1400, min(max(height, 1000), 2400))
+    """The whole page down to its last element (the hint editor below the results included)."""
+    driver.set_window_size(1400, 2400)
     driver.execute_script("window.scrollTo(0, 0)")
     time.sleep(1.0)
+    shown = "[...document.querySelectorAll('.gradio-container [id]')].filter(e => e.offsetParent)"
+    bottom = driver.execute_script(f"return Math.max(...{shown}.map(e => e.getBoundingClientRect().bottom))") + 16
+    scratch = target.with_suffix(".tmp.png")
     target.parent.mkdir(parents=True, exist_ok=True)
-    driver.find_element(By.TAG_NAME, "body").screenshot(str(target.with_suffix(".tmp.png")))
-    shutil.move(target.with_suffix(".tmp.png"), target)
+    driver.save_screenshot(str(scratch))
+    with Image.open(scratch) as page:
+        page.crop((0, 0, page.width, min(page.height, round(bottom) + 8))).save(target)
+    scratch.unlink()

@@ -255,6 +255,57 @@ def test_form_values_and_hints_reach_the_model(page, tmp_path):
     assert archive is not None and archive.name == "colorzoo-results.zip"
 
 
+def test_a_palette_models_controls_work_the_same_way(monkeypatch, tmp_path):
+    """resenc-lite0's palette (a named color to push towards, a reference photo to take it from) from the form."""
+    pytest.importorskip("gradio", reason='the page needs gradio: pip install "colorzoo[ui]"')
+    import gradio as gr
+    from helpers import use_zoo
+    from skimage import data
+
+    import colorzoo_resenc.plugin
+    from zoo_core.ui.app import build_app
+
+    use_zoo(monkeypatch, {"resenc": colorzoo_resenc.plugin})
+    _, app = build_app(ServeSettings(), ModelPool(lambda label, say: _load(label)), tmp_path / "served", _cpu())
+    fields = {f.control.name: f for f in app.fields if f.model == "resenc-lite0"}
+    assert isinstance(fields["palette_shift"].component, gr.Dropdown)
+    assert isinstance(fields["palette_from"].component, gr.Image)
+    assert "blue" in [value for _, value in fields["palette_shift"].component.choices]
+    session = Session(tmp_path / "sessions")
+    session.set_photos([gray_photo(tmp_path / "p.png")])
+    Image.fromarray(data.coffee()).resize((96, 64)).save(tmp_path / "coffee.png")
+
+    def run(**given) -> np.ndarray:
+        values = [given.get(f.control.name, f.component.value) if f.model == "resenc-lite0" else f.component.value
+                  for f in app.fields]  # fmt: skip
+        notes = app.run(session, ["resenc-lite0.compact"], None, values, lambda *a, **k: None)
+        assert notes[0].startswith("resenc-lite0.compact: 1 of 1 photo(s)"), notes
+        assert all(f"{k}={Path(v).name}" in notes[0] for k, v in given.items())  # what ran, in the status line
+        return np.asarray(Image.open(session.results[("p.png", "resenc-lite0.compact")]).convert("RGB"), dtype=int)
+
+    plain, blue = run(), run(palette_shift="blue")
+    assert (blue[..., 2] - blue[..., 0]).mean() > (plain[..., 2] - plain[..., 0]).mean() + 1  # pushed towards blue
+    assert not np.array_equal(run(palette_from=str(tmp_path / "coffee.png")), plain)
+    gray = gray_photo(tmp_path / "gray reference.png")
+    values = [str(gray) if f.control.name == "palette_from" else f.component.value for f in app.fields]
+    with pytest.warns(UserWarning):
+        notes = app.run(session, ["resenc-lite0.compact"], None, values, lambda *a, **k: None)
+    assert notes == ["**resenc-lite0.compact**: control palette_from: gray reference.png: a gray reference has no "
+                     "palette to give"]  # fmt: skip
+
+
+def test_serve_help_loads_neither_gradio_nor_torch():
+    import subprocess
+    import sys
+
+    code = ("import sys; from typer.testing import CliRunner; from zoo_core.cli import app; "
+            "r = CliRunner().invoke(app, ['serve', '--help']); assert r.exit_code == 0 and '--max-models' in r.output; "
+            "print('gradio' in sys.modules, 'torch' in sys.modules)")  # fmt: skip
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False", "False"]
+
+
 def test_bad_and_oversized_photos_are_refused_by_their_names(tmp_path):
     session = Session(tmp_path / "sessions")
     good = gray_photo(tmp_path / "good.png")

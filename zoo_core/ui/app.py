@@ -202,8 +202,12 @@ class App:
             try:
                 controls = {p.name: self.controls_for(choice.spec.name, values, session, p.name) for p in photos}
             except ControlError as exc:
-                notes.append(f"**{choice.value}**: {exc}")
-                gr.Warning(str(exc))
+                message = str(exc)
+                for _, value in self.form_values(choice.spec.name, values):  # uploads by their names
+                    if isinstance(value, str) and Path(value).is_file():
+                        message = message.replace(value, Path(value).name)
+                notes.append(f"**{choice.value}**: {message}")
+                gr.Warning(message)
                 continue
             given = _describe(self.form_values(choice.spec.name, values))
             notes += self._run_one(session, choice, photos, controls, given, progress, n, len(picked))
