@@ -244,10 +244,14 @@ def test_the_page_colorizes_compares_takes_hints_and_downloads(server, photos, b
     _click_photo(driver, -10, -45)
     _wait(driver, lambda d: "with 1 hint(s)" in _text(d, "status"), "zhang-siggraph17 with a hint again")
 
-    # compare one result with its input, and download it
-    _click_label(driver, "compare", "zhang-rebal-lite.compact")
+    # a result's name, or a click on it in the gallery, compares it with its input; then download it
+    _click_label(driver, "compare", "zhang-unbal.compact")
+    _wait(driver, lambda d: "gray_zhang-unbal.compact.png" in _text(d, "download-one"), "the pick by name")
+    thumbnail = next(b for b in driver.find_elements(By.CSS_SELECTOR, "#results button") if "rebal-lite" in b.text)
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", thumbnail)
+    thumbnail.click()
     button = driver.find_element(By.ID, "download-one")
-    _wait(driver, lambda d: "gray_zhang-rebal-lite.compact.png" in button.text, "the download button")
+    _wait(driver, lambda d: "gray_zhang-rebal-lite.compact.png" in button.text, "the pick in the gallery")
     driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", button)
     button.click()
     downloaded = driver.downloads / "gray_zhang-rebal-lite.compact.png"

@@ -243,6 +243,9 @@ def test_form_values_and_hints_reach_the_model(page, tmp_path):
     photo_view = app.edit_hint("click", session, "old photo.png", "uitest-tint: mark", None, None, "#0000ff", None,
                                (160, 40))  # fmt: skip
     assert photo_view[9]["choices"][0][0] == "1: x 40, y 10, #0000ff"  # the preview is the photo enlarged 4x
+    assert photo_view[-1] is True  # changed: the model runs again
+    nothing = app.edit_hint("remove", session, "old photo.png", "uitest-tint: mark", None, None, "#0000ff", None)
+    assert nothing[1] == "pick a hint in the list first" and nothing[-1] is False
     app.run(session, ["uitest-tint.plain"], ("old photo.png", "uitest-tint"), values(tint="#ff0000"), progress)
     pixels = np.asarray(Image.open(result).convert("RGB"), dtype=int)
     assert pixels[10, 40, 2] - pixels[10, 40, 0] > 40  # blue where clicked

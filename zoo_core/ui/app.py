@@ -19,7 +19,7 @@ from typing import Any
 
 import gradio as gr
 
-from ..controls import Control, ControlError, parse_controls
+from ..controls import ControlError, parse_controls
 from ..errors import ColorzooError
 from ..plugins.registry import get_model_spec, list_models
 from ..spec import ModelSpec
@@ -246,13 +246,13 @@ class App:
                     progress((n + k / len(photos)) / of, desc=f"{label} on {photo.name}")
                     try:
                         self._colorize(session, photo, label, model, controls[photo.name])
-                    except ColorzooError as exc:
-                        notes.append(f"**{label}** on {photo.name}: {exc}")
-                        gr.Warning(f"{label} on {photo.name}: {exc}")
+                    except Exception as exc:  # noqa: BLE001 - one photo failing must not stop the others
+                        notes.append(f"**{label}** on {photo.name}: {_reason(exc)}")
+                        gr.Warning(f"{label} on {photo.name}: {_reason(exc)}")
                     self.pool.advance(job)
-        except ColorzooError as exc:  # no weights, a refused download, a bad config
-            notes.append(f"**{label}**: {exc}")
-            gr.Warning(f"{label}: {exc}")
+        except Exception as exc:  # noqa: BLE001 - no weights, a refused download, out of memory: said, others go on
+            notes.append(f"**{label}**: {_reason(exc)}")
+            gr.Warning(f"{label}: {_reason(exc)}")
             return notes
         hints = sum(len(session.hint_values(p.name, choice.spec.name)) for p in photos)
         with_hints = f" with {hints} hint(s)" if hints else ""
@@ -289,20 +289,25 @@ class App:
         mode: str | None,
         point: tuple[int, int] | None = None,
     ) -> tuple[Any, ...]:
-        index = int(selected) if selected not in (None, "") else None
+        """Place, move, recolor, remove or clear hints: the view, and whether they changed (then the model runs)."""
+        index = _index(selected)
         split = _split_target(target)
-        if photo_name is None or split is None:
-            return self.view(session, ["drop a photo and pick a model that takes hints first"], photo_name, target,
-                             index, compare)  # fmt: skip
+
+        def unchanged(note: str) -> tuple[Any, ...]:
+            return (*self.view(session, [note], photo_name, target, index, compare), False)
+
+        if photo_name not in [p.name for p in session.photos] or split is None:
+            return unchanged("drop a photo and pick a model that takes hints first")
         photo = session.photo(photo_name)
         control = next(c for c in get_model_spec(split[0]).controls if c.name == split[1])
         key = (photo.name, *split)
-        current = session.hints.get(key, [])
-        notes: list[str] = []
+        before = current = session.hints.get(key, [])
         try:
             hex_color = hint_ops.normalize_color(color or "")
         except ValueError as exc:
-            return self.view(session, [f"hint color: {exc}"], photo_name, target, index, compare)
+            return unchanged(f"hint color: {exc}")
+        if index is None and (action in ("recolor", "remove") or (action == "click" and mode == MOVE)):
+            return unchanged("pick a hint in the list first")
         if action == "click" and point is not None:
             x, y = hint_ops.to_photo(point, photo.width, photo.height)
             if mode == MOVE and index is not None:
@@ -317,9 +322,13 @@ class App:
             index = None
         elif action == "clear":
             current, index = [], None
-        _check_hints(control, current)
+        try:
+            for hint in current:  # a plugin's own point type may refuse some
+                control.convert(hint.value)
+        except ControlError as exc:
+            return unchanged(str(exc))
         session.hints[key] = current
-        return self.view(session, notes, photo_name, target, index, compare)
+        return (*self.view(session, [], photo_name, target, index, compare), current != before)
 
     def compare_picked(self, session: Session | None, compare: str | None) -> tuple[Any, Any]:
         return self._compare(self.session_of(session), compare)
@@ -350,7 +359,7 @@ class App:
                 raise ColorzooError("no photo given")
             self._clean_api_results()
             session = Session(self.root / "api")
-            refused = session.set_photos([photo], self.settings.max_pixels)
+            refused = session.set_photos([photo], self.settings.max_pixels, previews=False)
             if refused:
                 raise ColorzooError(refused[0])
             job = self.pool.submit(choice.value, "api", 1)
@@ -399,6 +408,11 @@ class App:
         return list(models.values())
 
 
+def _reason(exc: Exception) -> str:
+    """colorzoo's own errors are one line already; anything else says what it is."""
+    return str(exc) if isinstance(exc, ColorzooError) else f"{type(exc).__name__}: {exc}"
+
+
 def _describe(pairs: list[tuple[str, Any]]) -> str:
     """The controls a run was given in the form, as ``name=value`` for the status line (uploads by file name)."""
     parts = []
@@ -407,11 +421,6 @@ def _describe(pairs: list[tuple[str, Any]]) -> str:
             value = Path(value).name
         parts.append(f"{name}={value}")
     return ", ".join(parts)
-
-
-def _check_hints(control: Control, hints: list[hint_ops.Hint]) -> None:
-    for hint in hints:
-        control.convert(hint.value)
 
 
 def _json_pairs(text: str | None, spec: ModelSpec) -> list[tuple[str, Any]]:
@@ -525,23 +534,28 @@ def build_app(settings: ServeSettings, pool: ModelPool, root: Path, device: Any)
         run_button.click(run_all, [session, models, *view_inputs, *values], view_outputs,
                          show_progress_on=[results, slider], **work)  # fmt: skip
 
-        def rerun(state: Session, selection: Any, photo: Any, target: Any, selected: Any, cmp: Any, *vals: Any,
-                  progress: gr.Progress = gr.Progress()) -> Any:  # noqa: B008 - how gradio passes progress
+        changed = gr.State(False)  # whether a hint edit changed anything (else the model need not run again)
+
+        def rerun(changes: bool, state: Session, selection: Any, photo: Any, target: Any, selected: Any, cmp: Any,
+                  *vals: Any, progress: gr.Progress = gr.Progress()) -> Any:  # noqa: B008 - how gradio passes progress
+            if not changes:
+                return tuple(gr.skip() for _ in view_outputs)
             view_args = (photo, target, _index(selected), cmp)
             return app.hint_changed(app.session_of(state), selection, view_args, vals, progress)
 
-        rerun_inputs = [session, models, *view_inputs, *values]
+        rerun_inputs = [changed, session, models, *view_inputs, *values]
         edit_inputs = [session, hint_photo, hint_target, hint_list, compare, hint_color, hint_mode]
+        edit_outputs = [*view_outputs, changed]
 
         def clicked(state: Session, photo: Any, target: Any, selected: Any, cmp: Any, color: Any, mode: Any,
                     evt: gr.SelectData) -> Any:  # fmt: skip
             point = tuple(evt.index) if isinstance(evt.index, (list, tuple)) and len(evt.index) == 2 else None
             return app.edit_hint("click", app.session_of(state), photo, target, selected, cmp, color, mode, point)
 
-        hint_preview.select(clicked, edit_inputs, view_outputs, **private).then(
+        hint_preview.select(clicked, edit_inputs, edit_outputs, **private).then(
             rerun, rerun_inputs, view_outputs, show_progress_on=[results, slider], **work)  # fmt: skip
         for button, action in ((recolor_button, "recolor"), (remove_button, "remove"), (clear_button, "clear")):
-            button.click(_action(app, action), edit_inputs, view_outputs, **private).then(
+            button.click(_action(app, action), edit_inputs, edit_outputs, **private).then(
                 rerun, rerun_inputs, view_outputs, show_progress_on=[results, slider], **work)  # fmt: skip
 
         def redraw(state: Session, photo: Any, target: Any, selected: Any, cmp: Any) -> Any:

@@ -38,8 +38,9 @@ class InputPhoto:
     """The uploaded file, as the browser sent it."""
     width: int
     height: int
-    before: Path
-    """The photo as the page shows it (upright, 8-bit PNG, the result's size): the slider's left side."""
+    before: Path | None
+    """The photo as the page shows it (upright, 8-bit PNG, the result's size): the slider's left side
+    (None where no page shows it: the HTTP API)."""
 
 
 @dataclasses.dataclass
@@ -52,6 +53,8 @@ class Session:
     hints: dict[HintKey, list[Hint]] = dataclasses.field(default_factory=dict)
     results: dict[tuple[str, str], Path] = dataclasses.field(default_factory=dict)
     """(photo name, MODEL.TAG) -> the result PNG."""
+    _zipped: tuple[Any, ...] = ()
+    """What the zip holds now (paths and modification times): rewritten only when the results change."""
 
     @property
     def folder(self) -> Path:
@@ -64,12 +67,16 @@ class Session:
 
     # -- photos -----------------------------------------------------------------------------
 
-    def set_photos(self, files: Sequence[str | Path], max_pixels: int | None = None) -> list[str]:
+    def set_photos(
+        self, files: Sequence[str | Path], max_pixels: int | None = None, previews: bool = True
+    ) -> list[str]:
         """Take the dropped files as this session's photos; returns one line per refused file.
 
         Photos that stay keep their hints and results; those removed from the drop zone lose them.
+        ``previews``: write the "before" image the page shows (the API needs none).
         """
         kept = {p.path: p for p in self.photos}
+        taken = {kept[Path(f)].name for f in files if Path(f) in kept}
         photos: list[InputPhoto] = []
         refused: list[str] = []
         for file in files:
@@ -82,14 +89,18 @@ class Session:
             except ImageError as exc:
                 refused.append(_named(str(exc), path))
                 continue
-            name = _unique(path.name, {p.name for p in photos})
-            before = self.folder / f"input-{uuid.uuid4().hex[:8]}.png"
-            save_png(as_uint8(photo), before)
+            name = _unique(path.name, taken)
+            taken.add(name)
+            before = None
+            if previews:
+                before = self.folder / f"input-{uuid.uuid4().hex[:8]}.png"
+                save_png(as_uint8(photo), before)
             width, height = photo.size
             photos.append(InputPhoto(name, path, width, height, before))
         names = {p.name for p in photos}
         for gone in [p for p in self.photos if p.name not in names]:
-            gone.before.unlink(missing_ok=True)
+            if gone.before is not None:
+                gone.before.unlink(missing_ok=True)
         self.photos = photos
         self.hints = {k: v for k, v in self.hints.items() if k[0] in names}
         for key in [k for k in self.results if k[0] not in names]:
@@ -112,7 +123,7 @@ class Session:
 
     def hint_values(self, photo: str, model: str) -> list[tuple[str, str]]:
         """(control, ``X,Y,#RRGGBB``) pairs of ``model``'s hints on ``photo``, in the order placed."""
-        return [(control, h.value) for (p, m, control), found in self.hints.items() if (p, m) == (photo, model)
+        return [(control, h.value) for (p, m, control), found in list(self.hints.items()) if (p, m) == (photo, model)
                 for h in found]  # fmt: skip
 
     # -- results ----------------------------------------------------------------------------
@@ -141,8 +152,8 @@ class Session:
 
     def ordered_results(self) -> list[tuple[InputPhoto, str, Path]]:
         """(photo, MODEL.TAG, path), photo by photo in the order dropped, models in the order run."""
-        return [(p, label, path) for p in self.photos for (name, label), path in self.results.items()
-                if name == p.name]  # fmt: skip
+        results = list(self.results.items())  # a run of another event may add one meanwhile
+        return [(p, label, path) for p in self.photos for (name, label), path in results if name == p.name]
 
     def zip_results(self) -> Path | None:
         """All results in one zip (written atomically), or None when there are none."""
@@ -150,13 +161,18 @@ class Session:
         if not results:
             return None
         target = self.folder / ZIP_NAME
+        holds = tuple((path, path.stat().st_mtime_ns) for _, _, path in results)
+        if holds == self._zipped and target.is_file():
+            return target
 
         def write(tmp: str) -> None:
             with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED) as archive:  # PNGs are compressed
                 for _, _, path in results:
                     archive.write(path, arcname=path.name)
 
-        return atomic_write(target, write)
+        atomic_write(target, write)
+        self._zipped = holds
+        return target
 
 
 def as_uint8(photo: Photo) -> np.ndarray:
@@ -188,6 +204,9 @@ def draw_hints(session: Session, photo: InputPhoto, key_model: str, key_control:
     """The preview to click on, with the hints of one control drawn."""
     from PIL import Image
 
-    with Image.open(photo.before) as before:
-        rgb = np.asarray(before.convert("RGB"))
+    if photo.before is None:
+        rgb = as_uint8(session.load(photo))[..., :3]
+    else:
+        with Image.open(photo.before) as before:
+            rgb = np.asarray(before.convert("RGB"))
     return hint_ops.draw(rgb, session.hints.get((photo.name, key_model, key_control), []), selected)
