@@ -27,7 +27,7 @@ from ..weights.resolve import DOWNLOADABLE
 from . import forms
 from . import hints as hint_ops
 from .choices import WeightChoice, model_rows, weight_choices
-from .jobs import ModelPool
+from .jobs import API_OWNER, ModelPool
 from .session import InputPhoto, Session, draw_hints
 from .settings import ServeSettings
 
@@ -362,7 +362,7 @@ class App:
             refused = session.set_photos([photo], self.settings.max_pixels, previews=False)
             if refused:
                 raise ColorzooError(refused[0])
-            job = self.pool.submit(choice.value, "api", 1)
+            job = self.pool.submit(choice.value, API_OWNER, 1)
             with self.pool.turn(job):
                 loaded = self.pool.model(job)
                 self.pool.start(job)

@@ -26,6 +26,8 @@ Loader = Callable[[str, Callable[[str], None]], Any]
 """``loader(MODEL.TAG, say)`` -> a model; ``say`` reports a step (a download) in one line."""
 
 WAITING, LOADING, RUNNING, DONE, FAILED = "waiting", "loading", "running", "done", "failed"
+#: The owner of jobs that come through the HTTP API.
+API_OWNER = "api"
 
 
 @dataclasses.dataclass
@@ -108,6 +110,7 @@ class ModelPool:
                     queue.remove(job)
                     if was_head:
                         self._busy.discard(job.label)
+                        self._evict()  # a model kept over the bound while it ran goes now
                 if job.active:
                     job.state = DONE
                     job.finished_at = time.monotonic()
@@ -130,7 +133,8 @@ class ModelPool:
                     ahead = self._queues[job.label].index(job) if job in self._queues[job.label] else 0
                     state = f"waiting ({ahead} ahead)"
                 detail = f"{job.done}/{job.total} photos" + (f"; {job.detail}" if job.detail else "")
-                rows.append([job.label, state, detail, "you" if job.owner == owner else "another page"])
+                whose = "you" if job.owner == owner else "the HTTP API" if job.owner == API_OWNER else "another page"
+                rows.append([job.label, state, detail, whose])
             return rows
 
     def _prune(self) -> None:
