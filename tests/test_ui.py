@@ -254,6 +254,9 @@ def test_form_values_and_hints_reach_the_model(page, tmp_path):
     assert photo_view[-1] is True  # changed: the model runs again
     nothing = app.edit_hint("remove", session, "old photo.png", "uitest-tint: mark", None, None, "#0000ff", None)
     assert nothing[1] == "pick a hint in the list first" and nothing[-1] is False
+    green = app.edit_hint("recolor", session, "old photo.png", "uitest-tint: mark", "0", None, "#00ff00", None)
+    assert green[9]["choices"][0][0] == "1: x 40, y 10, #00ff00" and green[-1] is True
+    app.edit_hint("recolor", session, "old photo.png", "uitest-tint: mark", "0", None, "rgb(0, 0, 255)", None)
     app.run(session, ["uitest-tint.plain"], ("old photo.png", "uitest-tint"), values(tint="#ff0000"), progress)
     pixels = np.asarray(Image.open(result).convert("RGB"), dtype=int)
     assert pixels[10, 40, 2] - pixels[10, 40, 0] > 40  # blue where clicked
