@@ -26,6 +26,7 @@ LAYERS = [
     {"render"},
     {"plugins"},
     {"training", "evaluation", "testing"},
+    {"ui"},
     {"cli"},
 ]
 LAYER_OF = {name: i for i, names in enumerate(LAYERS) for name in names}
