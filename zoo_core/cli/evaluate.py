@@ -163,7 +163,7 @@ def _control_settings(pairs: list[tuple[str, Any]], specs: list[Any]) -> tuple[d
 @friendly
 def bench(
     models: Annotated[list[str], typer.Argument(help="Model names.")],
-    size: Annotated[list[int] | None, typer.Option(help="Square image sizes (repeatable).")] = None,
+    size: Annotated[list[int] | None, typer.Option(min=16, help="Square image sizes (repeatable).")] = None,
     device: DeviceOption = "auto",
     precision: PrecisionOption = "fp32",
     batch_size: Annotated[int, typer.Option(min=1)] = 1,
