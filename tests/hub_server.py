@@ -12,7 +12,8 @@ upload API. ``HubFront`` listens on its own loopback port and answers
   asked for inline ("regular" upload mode) and committed to the git repo olah serves, binary files
   as Git LFS pointers, as on the Hub;
 
-and passes every other request on to olah (redirects rewritten to come back here).
+and passes every other request on to olah (redirects rewritten to come back here, and the ETag of a
+Git LFS file set to its pointer's sha256, as the Hub does, where olah hashes the bytes it serves).
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ def front_matter(card: str) -> dict:
 
 def hub_date(epoch: int) -> str:
     """A date as the Hub writes it (UTC, milliseconds, Z)."""
-    return datetime.datetime.fromtimestamp(epoch, datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    return datetime.datetime.fromtimestamp(epoch, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
 def validate_yaml(card: str) -> tuple[int, dict]:
@@ -129,6 +130,7 @@ class HubFront:
                 connection.request(method, self.path, headers=headers)
                 answer = connection.getresponse()
                 body = answer.read()
+                oid = front.lfs_oid(urllib.parse.unquote(urllib.parse.urlsplit(self.path).path))
                 self.send_response(answer.status)
                 for key, value in answer.getheaders():
                     lowered = key.lower()
@@ -138,6 +140,8 @@ class HubFront:
                         continue  # set below, for the body as read
                     if lowered == "location":
                         value = value.replace(front.olah_url, front.url)
+                    if lowered in ("etag", "x-linked-etag") and oid:
+                        value = oid  # the Hub's word for an LFS file is its pointer's oid (olah hashes the bytes)
                     self.send_header(key, value)
                 if method != "HEAD":
                     self.send_header("Content-Length", str(len(body)))
@@ -154,6 +158,18 @@ class HubFront:
     def close(self) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+
+    def lfs_oid(self, path: str) -> str | None:
+        """The sha256 a Git LFS file's pointer names (``/ORG/NAME/resolve/REV/FILE``), else None."""
+        found = re.fullmatch(r"/([^/]+/[^/]+)/resolve/([^/]+)/(.+)", path)
+        if not found or not (self.models / found[1] / ".git").is_dir():
+            return None
+        try:
+            pointer = git(self.models / found[1], "show", f"{found[2]}:{found[3]}")
+        except Exception:  # noqa: BLE001 - no such file or revision: olah answers that
+            return None
+        named = re.search(r"^oid sha256:([0-9a-f]{64})$", pointer, re.M)
+        return named[1] if named and pointer.startswith("version https://git-lfs") else None
 
     # -- search ---------------------------------------------------------------------------------
 

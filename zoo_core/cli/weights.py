@@ -165,6 +165,8 @@ def publish(
 
     check_repo_id(repo_id, "--repo-id")
     hub_id = parse_hub_name(f"hf-hub:{repo_id}" + (f"@{revision}" if revision else "")).name  # checks --revision
+    if not dry_run:
+        require_hub("publishing")  # offline: one line at once
     own_card = directory / CARD_NAME
     if report is not None and own_card.is_file():
         raise ColorzooError(f"--report: {directory} has its own {CARD_NAME}; --report fills a card colorzoo writes "
@@ -187,7 +189,6 @@ def publish(
             out.print((card or own_card).read_text(encoding="utf-8"), markup=False, highlight=False, soft_wrap=True)
             note(f"dry run: nothing was uploaded to {repo_id}")
             return
-        require_hub("publishing")
         url, hashes = hub_publish(directory, repo_id, card=card, private=private, revision=revision)
     out.print(f"published {directory} to {repo_id}: {url}", soft_wrap=True, markup=False)
     out.print(f"run it: colorzoo run {hub_id} photo.jpg -o colorized/  (Python: create_model({hub_id!r}))",

@@ -209,8 +209,7 @@ def _eval_results(evaluation: Evaluation) -> list[Any]:
     ]
     return [
         EvalResult(task_type=TASK[0], task_name=TASK[1], dataset_type="imagefolder", dataset_name=dataset,
-                   metric_type=kind, metric_name=name, metric_value=round(float(value), 4),
-                   source_name="colorzoo compare")
+                   metric_type=kind, metric_name=name, metric_value=round(float(value), 4))
         for kind, name, value in metrics
         if isinstance(value, int | float)
     ]
