@@ -49,10 +49,11 @@ class Start:
 
 @dataclasses.dataclass(frozen=True)
 class Evaluation:
-    """One row of a compare report (the published model's) and the grayscale baseline's."""
+    """The published model's row of a compare report, and the report's other rows (the grayscale
+    baseline, and the weights it started from where they were measured too)."""
 
     row: dict[str, Any]
-    gray: dict[str, Any] | None
+    others: list[dict[str, Any]]
     meta: dict[str, Any]
     source: Path
 
@@ -102,9 +103,10 @@ def find_evaluation(report: Path, directory: Path, model: str, temperature: floa
     row = mine[0]
     if not isinstance(row.get("auc_vs_gray"), dict):
         raise ColorzooError(f"{source}: the row of {label} has no AuC against the grayscale baseline")
-    gray = next((r for r in rows if isinstance(r, dict) and r.get("model") == "grayscale"), None)
+    others = [r for r in rows if isinstance(r, dict) and r is not row and isinstance(r.get("auc"), int | float)]
+    others.sort(key=lambda r: r.get("model") == "grayscale")  # the baseline last
     meta = data.get("meta") if isinstance(data.get("meta"), dict) else {}
-    return Evaluation(row, gray, meta, source)
+    return Evaluation(row, others, meta, source)
 
 
 def hub_license(text: str | None) -> tuple[str | None, str | None]:
@@ -215,29 +217,36 @@ def _eval_results(evaluation: Evaluation) -> list[Any]:
     ]
 
 
+def _table_row(name: str, row: dict[str, Any]) -> str:
+    d = row.get("auc_vs_gray")
+    versus, wins = "", ""
+    if isinstance(d, dict):
+        versus = f"{d.get('mean', 0):+.2f} [{d.get('low', 0):+.2f}, {d.get('high', 0):+.2f}]"
+        wins = f"{d.get('wins', '?')}/{d.get('images', '?')}"
+    return (f"| {name} | {_fmt(row.get('auc'))} | {versus} | {wins} | {_fmt(row.get('auc_rebal'))} | "
+            f"{_fmt(row.get('colorfulness'), 1)} | {_fmt(row.get('psnr'))} |")
+
+
 def _evaluation_section(evaluation: Evaluation | None, directory: Path, repo_id: str) -> list[str]:
     if evaluation is None:
         return ["## Evaluation", "",
                 f"Not measured for this card. `colorzoo compare {directory.name} --data VAL/ -o report/` measures "
                 "it next to the grayscale baseline, and `colorzoo publish --report report/` puts the numbers here.",
                 ""]  # fmt: skip
-    row, gray, meta = evaluation.row, evaluation.gray, evaluation.meta
-    d = row["auc_vs_gray"]
+    row, meta = evaluation.row, evaluation.meta
     truth = row.get("colorfulness", 0) - row.get("colorfulness_diff", 0) if "colorfulness_diff" in row else None
     lines = ["## Evaluation", "",
              f"`colorzoo compare` on `{meta.get('data', '?')}`: {meta.get('images', '?')} photos, center crops of "
              f"{meta.get('size', '?')} px, each model's color joined with the photo's own lightness. AuC is the share "
              "of pixels within an ab distance threshold, integrated over 0-150 (Zhang et al.); rebalanced AuC "
              "weights pixels by the rarity of their true color; the interval is a 95% bootstrap over the images "
-             "of this model's AuC minus the grayscale baseline's (ab = 0), which every colorizer must beat.", "",
+             "of a model's AuC minus the grayscale baseline's (ab = 0), which every colorizer must beat. The "
+             "other rows were measured in the same run.", "",
              "| model | AuC % | AuC - gray [95% interval] | above gray | AuC rebal % | colorfulness | PSNR dB |",
              "|---|---:|---:|---:|---:|---:|---:|",
-             f"| `{repo_id}` | {_fmt(row.get('auc'))} | {d.get('mean', 0):+.2f} [{d.get('low', 0):+.2f}, "
-             f"{d.get('high', 0):+.2f}] | {d.get('wins', '?')}/{d.get('images', '?')} | {_fmt(row.get('auc_rebal'))} | "
-             f"{_fmt(row.get('colorfulness'), 1)} | {_fmt(row.get('psnr'))} |"]  # fmt: skip
-    if gray is not None:
-        lines.append(f"| grayscale (ab = 0) | {_fmt(gray.get('auc'))} | | | {_fmt(gray.get('auc_rebal'))} | "
-                     f"{_fmt(gray.get('colorfulness'), 1)} | {_fmt(gray.get('psnr'))} |")  # fmt: skip
+             _table_row(f"**`{repo_id}`**", row),
+             *(_table_row("grayscale (ab = 0)" if r.get("model") == "grayscale" else str(r.get("model")), r)
+               for r in evaluation.others)]  # fmt: skip
     if truth is not None:
         lines += ["", f"The photos' own colorfulness: {truth:.1f}."]
     return [*lines, ""]
@@ -284,11 +293,15 @@ def model_card(
         colorzoo={"model": spec.name, "family": spec.plugin,
                   **({"distribution": distribution} if distribution else {})},
     )  # fmt: skip
-    trained = "trained" if record else "made"
+    if record is None:
+        origin = "How it was trained is not recorded here."
+    elif start.init:
+        origin = f"It was fine-tuned from {start.about} on `{record.get('data')}`."
+    else:
+        origin = f"It was trained from scratch on `{record.get('data')}`."
     lines = [f"# {name}", "",
-             f"A `{spec.name}` colorizer for [colorzoo](https://pypi.org/project/colorzoo/): {spec.description}. "
-             f"It was {trained} from {start.about}"
-             + (f" on `{record.get('data')}`." if record else "; how it was trained is not recorded here."), "",
+             f"A `{spec.name}` colorizer for [colorzoo](https://pypi.org/project/colorzoo/): "
+             f"{spec.description.rstrip('.')}. {origin}", "",
              "## Use", "", "```bash", install_line(spec), f"colorzoo run {hub_id} photo.jpg -o colorized/", "```", "",
              "```python", "from zoo_core import colorize, create_model, load_image, save_png", "",
              f'model = create_model("{hub_id}")', 'rgb = colorize(model, [load_image("photo.jpg")])[0]',
@@ -299,7 +312,7 @@ def model_card(
              f"`{spec.name}` from the `{spec.plugin}` plugin" + (f" ({distribution})" if distribution else "")
              + f", working size {config.get('input_size', spec.input_size)} px. Its config:", "",
              "```json", json.dumps(config, indent=2, sort_keys=True), "```", ""]  # fmt: skip
-    lines += _training_section(record, start, datasets)
+    lines += _training_section(record, start, datasets, spec)
     lines += _evaluation_section(evaluation, directory, repo_id)
     lines += ["## Limitations", "",
               "Color cannot be read from lightness alone: the model paints the colors typical of what it learned, "
@@ -309,11 +322,13 @@ def model_card(
     return text, license_from
 
 
-def _training_section(record: dict[str, Any] | None, start: Start, datasets: Sequence[str]) -> list[str]:
+def _training_section(
+    record: dict[str, Any] | None, start: Start, datasets: Sequence[str], spec: ModelSpec
+) -> list[str]:
     if record is None:
         return ["## Training", "", f"Not recorded: the directory has no {TRAIN_CONFIG} (it was not written by "
                 "`colorzoo train`).", ""]  # fmt: skip
-    loss = record.get("loss") or "the model's default"
+    loss = record.get("loss") or f"{spec.default_loss} (the model's default)"
     options = record.get("loss_options") or {}
     if options:
         loss += f" ({', '.join(f'{k}={v}' for k, v in options.items())})"
