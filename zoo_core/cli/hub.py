@@ -73,7 +73,7 @@ def _install_hint(model: str | None, distribution: str | None) -> str:
     return f"pip install {distribution}" if distribution else "unknown family"
 
 
-def hub_info(name: str) -> None:
+def hub_info(name: str, as_json: bool = False) -> None:
     """``colorzoo info hf-hub:ORG/NAME[@REVISION]``: the commit, the model it holds, its config and card."""
     from rich.markdown import Markdown
 
@@ -83,9 +83,16 @@ def hub_info(name: str) -> None:
     from .models import _strip_front_matter
 
     found = fetch(name, weights=False)
+    spec = get_zoo().models.get(found.model)
+    if as_json:
+        out.print_json(json.dumps({
+            "id": found.ref.name, "pinned": found.pinned, "commit": found.commit, "model": found.model,
+            "installed": spec is not None, "install": None if spec is not None else found.install_hint(),
+            "config": found.config, "metadata": found.metadata, "from_cache": found.from_cache,
+        }, default=str))  # fmt: skip
+        return
     where = "the Hugging Face cache (offline)" if found.from_cache else endpoint()
     out.print(Text.assemble((found.ref.name, "bold"), f": commit {found.commit}, from {where}"), soft_wrap=True)
-    spec = get_zoo().models.get(found.model)
     if spec is not None:
         out.print(f"a {found.model} model (plugin {spec.plugin}, installed): {spec.description}", markup=False,
                   soft_wrap=True)  # fmt: skip
