@@ -36,7 +36,7 @@ def readme_commands() -> list[str]:
 
 def _skip_reason(command: str, installed: set[str]) -> str | None:
     words = shlex.split(command)
-    if words[1] in ("download", "publish"):
+    if words[1] in ("download", "publish", "search") or any(w.startswith("hf-hub:") for w in words):
         return "needs the network"
     if words[1] == "serve":
         return "a server, running until stopped (tests/test_serve.py starts one)"

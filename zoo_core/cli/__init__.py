@@ -1,7 +1,7 @@
 """The ``colorzoo`` command line: a thin layer over the Python API.
 
 One module per group of commands (``models``: list and info; ``run``; ``train``: train and
-priors; ``evaluate``: eval, compare, bench; ``weights``: download, import, publish, cache),
+priors; ``evaluate``: eval, compare, bench; ``weights``: download, import, publish, cache; ``hub``: search),
 assembled in ``commands.py``; plugins add their own through the ``register_commands`` hook. Heavy
 imports (torch, the models) happen inside the commands, so ``--version`` and ``--help`` answer
 at once.
