@@ -77,3 +77,38 @@ def run_videos(colorizer: Any, videos: list[Path], output: Path, options: Any, *
                                  on_frames=lambda n: bar.advance(current[0], n) if current else None,
                                  on_done=done, notify=note, **kwargs)  # fmt: skip
     return report
+
+
+def evaluate_clips(
+    contenders: list[Any], clips: list[Path], *, size: int, limit: int | None, device: Any, batch_size: int,
+    precision: str,
+) -> Any:  # fmt: skip
+    """``eval``/``compare`` on color videos: every model both ways, with a progress bar in frames."""
+    from ..evaluation.video import evaluate_videos
+    from ..video import deps
+    from ..video.streams import VideoError, VideoInput
+
+    deps.check()
+    total = 0
+    for clip in clips:
+        try:
+            with VideoInput(clip) as probe:
+                estimate = probe.frames_estimate or 0
+        except VideoError:
+            estimate = 0
+        total += min(estimate, limit) if limit else estimate
+    columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), FramesPerSecond(),
+               TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn()]  # fmt: skip
+    with Progress(*columns, console=err) as bar:
+        task = bar.add_task(f"{len(clips)} clips", total=total or None)
+        return evaluate_videos(contenders, clips, size=size, limit=limit, device=device, batch_size=batch_size,
+                               precision=precision, on_frames=lambda n: bar.advance(task, n), notify=note)  # fmt: skip
+
+
+def video_table(result: Any, title: str) -> None:
+    """The rows over all clips: markdown (pipes and CI logs never clip it)."""
+    from ..evaluation.video_report import markdown_rows
+    from .common import out
+
+    out.print(f"{title}\n\n" + "\n".join(markdown_rows(result.rows)) + "\n", markup=False, highlight=False,
+              soft_wrap=True)  # fmt: skip

@@ -155,6 +155,22 @@ class VideoInput:
         declared = self.declared_frames or 0
         if declared and self.decoded < declared * 0.98 - 2:  # edit lists may trim a few frames
             raise VideoError(f"{self.path}: truncated or damaged: {self.decoded} of {declared} frames decode")
+        expected = self._declared_seconds()
+        if not declared and expected and last_pts is not None:
+            start = self.stream.start_time or 0
+            reached = float((last_pts - start) * self.time_base)
+            frame_seconds = 1 / float(self.rate) if self.rate else 0.1
+            if reached < expected * 0.98 - 3 * frame_seconds:
+                why = f"frames end at {reached:.2f} s of {expected:.2f} s"
+                raise VideoError(f"{self.path}: truncated or damaged: {why}")
+
+    def _declared_seconds(self) -> float | None:
+        """The video's length as the container declares it (stream duration, else the file's)."""
+        if self.stream.duration:
+            return float(self.stream.duration * self.time_base)
+        if self.container.duration:
+            return self.container.duration / 1_000_000
+        return None
 
     def _frame(self, decoded: Any, last_pts: int | None) -> Frame:
         if self.decoded == 0:
