@@ -45,10 +45,12 @@ def shot(image: np.ndarray, move: str, frames: int, size: tuple[int, int]) -> It
                              borderMode=cv2.BORDER_REFLECT)  # fmt: skip
 
 
-def shots(images: Sequence[np.ndarray], frames_per_shot: int, size: tuple[int, int]) -> Iterator[np.ndarray]:
-    """One shot per image, the moves in turn, joined by hard cuts."""
+def shots(
+    images: Sequence[np.ndarray], frames_per_shot: int, size: tuple[int, int], first_move: int = 0
+) -> Iterator[np.ndarray]:
+    """One shot per image, the moves in turn (from ``MOVES[first_move]``), joined by hard cuts."""
     for k, image in enumerate(images):
-        yield from shot(image, MOVES[k % len(MOVES)], frames_per_shot, size)
+        yield from shot(image, MOVES[(first_move + k) % len(MOVES)], frames_per_shot, size)
 
 
 def write_clip(
