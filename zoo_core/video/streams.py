@@ -59,6 +59,12 @@ def reason(exc: BaseException) -> str:
     return re.sub(r":\s*'[^']*'$", "", text).strip() or type(exc).__name__
 
 
+def scale_threads(width: int, height: int) -> int:
+    """swscale threads for a color conversion: one below a megapixel (a thread pool costs more than it
+    saves there, and much more on a busy machine), FFmpeg's choice above."""
+    return 1 if width * height < 1_000_000 else 0
+
+
 def _ffmpeg_errors() -> tuple[type[BaseException], ...]:
     return (deps.av().FFmpegError, OSError, ValueError, EOFError)
 
@@ -175,7 +181,8 @@ class VideoInput:
     def _frame(self, decoded: Any, last_pts: int | None) -> Frame:
         if self.decoded == 0:
             self._first(decoded)
-        rgb = decoded.to_ndarray(format="rgb24", src_color_range=decoded.color_range or None)
+        rgb = decoded.to_ndarray(format="rgb24", src_color_range=decoded.color_range or None,
+                                 threads=scale_threads(decoded.width, decoded.height))  # fmt: skip
         pts = decoded.pts
         if pts is None:
             step = self._step()
@@ -374,7 +381,7 @@ class VideoOutput:
         av = deps.av()
         frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")
         frame = frame.reformat(format=self.encoder.pix_fmt, dst_colorspace=self._dst_colorspace,
-                               dst_color_range=self._dst_range)  # fmt: skip
+                               dst_color_range=self._dst_range, threads=scale_threads(*rgb.shape[1::-1]))  # fmt: skip
         frame.pts = pts
         frame.time_base = self.source.time_base
         if duration:
