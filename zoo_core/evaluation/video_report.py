@@ -72,7 +72,7 @@ def ab_plot(clip: ClipResult, path: Path) -> Path:
         for k, ax in enumerate(axes):
             ax.plot([m[k] for m in meter.mean_ab], label=label, **style)
     cuts = sorted({c for found in clip.cuts.values() for c in found if c > 0})
-    for ax, name in zip(axes, ("mean a (green - red)", "mean b (blue - yellow)"), strict=True):
+    for ax, name in zip(axes, ("mean a (- green, + red)", "mean b (- blue, + yellow)"), strict=True):
         for c in cuts:
             ax.axvline(c, color="gray", linewidth=0.8, linestyle=":")
         ax.set_ylabel(name)
