@@ -129,6 +129,12 @@ def test_photos_and_videos_mix_in_one_run(cli, weights_dir, short_clip, tmp_path
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["astronaut_zhang-rebal.png",
                                                                      "walk_zhang-rebal.mp4"]  # fmt: skip
     assert "2 written" in result.output
+    # a rerun into the input folder: the clip's output carries colorzoo's marker and is not colorized again
+    again = cli("run", "zhang-rebal", folder, "--weights", weights_dir, "--no-stabilize", "-o", folder)
+    assert again.exit_code == 0 and "2 written" in again.output, again.output
+    third = cli("run", "zhang-rebal", folder, "--weights", weights_dir, "--no-stabilize", "-o", folder)
+    assert third.exit_code == 0 and "left out 2 earlier colorzoo outputs" in third.output, third.output
+    assert not list(folder.glob("*_zhang-rebal_zhang-rebal*"))
 
 
 def test_video_options_are_checked_before_any_work(cli, weights_dir, clip, tmp_path):

@@ -71,7 +71,6 @@ def run(
     from ..controls import parse_controls
     from ..errors import ColorzooError
     from ..io.files import IMAGE_SUFFIXES, VIDEO_SUFFIXES, collect_inputs
-    from ..io.images import is_colorzoo_output
     from ..plugins.registry import list_models, model_reference
     from ..render.batch import BatchReport, colorize_files, is_output_name, output_format, plan_outputs
     from ..render.devices import pick_device
@@ -87,7 +86,7 @@ def run(
     resolve_precision(precision, torch_device)
     names = {s.name for s in list_models()}
     found = collect_inputs(inputs, exclude=[output], suffixes=IMAGE_SUFFIXES | VIDEO_SUFFIXES,
-                           is_output=lambda p: is_output_name(p, names) and is_colorzoo_output(p))  # fmt: skip
+                           is_output=lambda p: is_output_name(p, names) and _marked(p))
     videos = [f for f in found.files if f.path.suffix.lower() in VIDEO_SUFFIXES]
     photos = [f for f in found.files if f.path.suffix.lower() not in VIDEO_SUFFIXES]
     video_options = check_video_options(stabilize, video_quality, video_codec) if videos else None
@@ -141,3 +140,15 @@ def run(
     out.print(summary, soft_wrap=True)
     if report.failures:
         raise typer.Exit(1)
+
+
+def _marked(path: Path) -> bool:
+    """Whether a file carries colorzoo's output marker (image tags, or a clip's container comment)."""
+    from ..io.files import VIDEO_SUFFIXES
+    from ..io.images import SOFTWARE_PREFIX, is_colorzoo_output
+
+    if path.suffix.lower() not in VIDEO_SUFFIXES:
+        return is_colorzoo_output(path)
+    from ..video.streams import software_of
+
+    return (software_of(path) or "").startswith(SOFTWARE_PREFIX)

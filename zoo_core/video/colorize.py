@@ -26,7 +26,7 @@ from ..errors import ColorzooError
 from ..io.atomic import atomic_write, clean_stale_temps
 from ..io.files import Failure, Found
 from ..models.colorizer import Colorizer
-from ..render.batch import BatchReport
+from ..render.batch import BatchReport, software
 from ..render.render import check_controls, join, predict_chroma
 from .stabilize import Stabilizer, StabilizerSettings
 from .streams import (
@@ -167,7 +167,7 @@ def colorize_video(
                     sized = encoder.sized(video.width, video.height)
                     if sized is None:
                         raise VideoError(f"{source}: {encoder.name} cannot encode {video.width}x{video.height}")
-                    output = VideoOutput(tmp, video, sized, options.quality, notify)
+                    output = VideoOutput(tmp, video, sized, options.quality, notify, software(model.config.model))
                     for packet in waiting:
                         output.copy(packet)
                     waiting.clear()

@@ -324,6 +324,7 @@ class VideoOutput:
         encoder: Encoder,
         quality: int = DEFAULT_QUALITY,
         notify: Callable[[str], None] | None = None,
+        software: str | None = None,
     ) -> None:
         av = deps.av()
         self.source = source
@@ -332,6 +333,8 @@ class VideoOutput:
             self.container = av.open(str(path), "w", format=encoder.container[0])
         except _ffmpeg_errors() as exc:
             raise VideoError(f"{path}: cannot be written ({reason(exc)})") from None
+        if software:  # the marker a later run recognises its own outputs by (FFmpeg sets "encoder" itself)
+            self.container.metadata["comment"] = software
         try:
             self._open(encoder, quality, notify)
         except BaseException:
@@ -407,3 +410,17 @@ class VideoOutput:
             self.container.close()
         except _ffmpeg_errors():
             pass
+
+
+def software_of(path: str | Path) -> str | None:
+    """The comment a clip's container records (colorzoo writes its marker there), or None."""
+    try:
+        av = deps.av()
+    except Exception:  # noqa: BLE001 - without PyAV no clip is read, ours or not
+        return None
+    try:
+        with av.open(str(path), metadata_errors="ignore") as container:
+            found = container.metadata.get("comment")
+    except Exception:  # noqa: BLE001 - any unreadable file is not ours
+        return None
+    return found if isinstance(found, str) else None
