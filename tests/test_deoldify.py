@@ -184,7 +184,7 @@ def test_controls_cli_and_fine_tuning(zoo, cli, tmp_path):
     assert bad.exit_code == 1 and "control render_factor: must be >= 1, got '0'" in bad.output
     info = " ".join(cli("info", "deoldify-stable").output.split())
     for text in ("218,222,197", "deoldify-stable.release: downloadable", "MIT", "ColorizeStable_gen.pth",
-                 "spensercai/DeOldify@448956a5", "render_factor (int, 1..128, default 35)"):  # fmt: skip
+                 "spensercai/DeOldify@448956a5", "render_factor (int, 1 <= value <= 128, default 35)"):  # fmt: skip
         assert text in info, text
     folder = tmp_path / "photos"
     folder.mkdir()

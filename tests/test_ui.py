@@ -216,7 +216,7 @@ def test_a_third_party_plugins_controls_become_typed_inputs(page):
     kinds = {name: type(component) for name, component in fields.items()}
     assert kinds == {"tint": gr.ColorPicker, "strength": gr.Slider, "gain": gr.Textbox, "steps": gr.Number,
                      "invert": gr.Checkbox, "note": gr.Textbox, "region": gr.Dropdown,
-                     "reference": gr.Image}  # fmt: skip
+                     "reference": gr.Image, "saturation": gr.Textbox}  # fmt: skip
     assert fields["strength"].minimum == 0 and fields["strength"].maximum == 1 and fields["strength"].value == 1.0
     assert ("(model default)", "") in fields["region"].choices  # no default: the model decides
     assert "uitest-tint" in app.groups and not [f for f in app.fields if f.control.widget == "point-color"]
