@@ -278,6 +278,16 @@ class Control:
         }  # fmt: skip
 
 
+#: Controls every model takes, added to each spec's own by the core (``ModelSpec.controls``): how the
+#: predicted chroma is scaled before it is joined with the photo's lightness, for any family alike.
+SATURATION = Control(
+    name="saturation", type="float", default=None, minimum=0.0, maximum=4.0, step=None,
+    help="gain on the predicted colors: 0 gray, 1 as the model predicts, above 1 more saturated; default: the "
+         "weights' config (1 unless tuned for them)",
+)  # fmt: skip
+UNIVERSAL_CONTROLS = (SATURATION,)
+
+
 def _on_step(value: float, base: float, step: float) -> bool:
     ratio = (value - base) / step
     return abs(ratio - round(ratio)) < 1e-9

@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from .controls import Control
+from .controls import UNIVERSAL_CONTROLS, Control
 
 Ref = Any
 """An object, or ``"module:attribute"`` to import it when needed."""
@@ -178,9 +178,21 @@ class ModelSpec:
     size_multiple: int = 1
     """Working sizes must be multiples of this (e.g. 32 for a five-level U-Net)."""
     controls: tuple[Control, ...] = ()
+    """The model's run-time controls; the core adds the ones every model takes (``saturation``)."""
     card: Path | None = None
     plugin: str = ""
     """Filled in by the plugin manager."""
+
+    def __post_init__(self) -> None:
+        own = {c.name for c in self.controls}
+        extra = tuple(c for c in UNIVERSAL_CONTROLS if c.name not in own)
+        if extra:
+            object.__setattr__(self, "controls", (*self.controls, *extra))
+
+    @property
+    def own_controls(self) -> tuple[Control, ...]:
+        """The controls the plugin declared (without the core's universal ones)."""
+        return tuple(c for c in self.controls if c not in UNIVERSAL_CONTROLS)
 
     @property
     def model_class(self) -> Any:

@@ -69,7 +69,7 @@ def run(
     from ..io.files import collect_inputs
     from ..io.images import is_colorzoo_output
     from ..plugins.registry import list_models, model_reference
-    from ..render.batch import colorize_files, is_output_name, output_format
+    from ..render.batch import colorize_files, is_output_name, output_format, plan_outputs
     from ..render.devices import pick_device
     from ..render.precision import resolve_precision
 
@@ -95,6 +95,13 @@ def run(
             return
         raise ColorzooError("no image files to colorize; nothing was written")
 
+    plan = plan_outputs(found.files, output, spec.name, fmt, overwrite)
+    if not plan.todo and not plan.failures:  # a rerun with nothing left: no model to load
+        out.print(f"0 written to {output}, {len(plan.skipped)} skipped (already there; --overwrite to redo), "
+                  f"{len(found.failures)} failed", soft_wrap=True)  # fmt: skip
+        for failure in found.failures:
+            failed_line(failure.reason)
+        raise typer.Exit(1 if found.failures else 0)
     colorizer, _ = load_model_for_cli(model, weights, torch_device)
     with progress() as bar:
         task = bar.add_task(f"{spec.name} on {torch_device.type}", total=len(found.files))

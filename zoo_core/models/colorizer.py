@@ -38,6 +38,9 @@ class ColorizerConfig:
     """The registry name (``zhang-rebal``), which picks the class when loading."""
     input_size: int = 256
     """Working resolution: photos are resized to this square, the color is upsampled back."""
+    saturation: float = 1.0
+    """Gain on the predicted chroma (the ``saturation`` control overrides it): a weight set may record
+    the value chosen for it on a tuning split."""
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -45,6 +48,8 @@ class ColorizerConfig:
     def validate(self) -> None:
         if self.input_size < 8:
             raise ValueError(f"input_size must be at least 8, got {self.input_size}")
+        if not 0.0 <= self.saturation <= 4.0:
+            raise ValueError(f"saturation must be in [0, 4], got {self.saturation}")
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], where: str = "config") -> ColorizerConfig:
@@ -167,6 +172,19 @@ class Colorizer(nn.Module):
         pixels (hints). Models with controls that act before decoding override this.
         """
         return self.decode(self(lightness), controls or {})
+
+    def colors(
+        self, lightness: torch.Tensor, controls: Controls | None = None, sizes: Sequence[tuple[int, int]] = ()
+    ) -> torch.Tensor:
+        """What the renderer and exports call: ``predict`` with the ``saturation`` gain every model takes."""
+        controls = controls or {}
+        return self.saturate(self.predict(lightness, controls, sizes), controls)
+
+    def saturate(self, chroma: torch.Tensor, controls: Controls | None = None) -> torch.Tensor:
+        """``chroma`` times the ``saturation`` control (else the config's): gray at 0, as predicted at 1."""
+        gain = (controls or {}).get("saturation")
+        gain = self.config.saturation if gain is None else gain
+        return chroma if gain == 1.0 else chroma * gain
 
     def num_parameters(self) -> int:
         return sum(p.numel() for p in self.parameters())

@@ -94,7 +94,7 @@ def render(
     model.eval()
     small, sizes = _forward_inputs(model, lightness, controls)
     with autocast(device, dtype):
-        chroma = model.predict(small, controls, sizes)
+        chroma = model.colors(small, controls, sizes)
     depths = list(depths) or [8] * len(lightness)
     return [join(lum, c, model.chroma, depth=d) for lum, c, d in zip(lightness, chroma.float(), depths, strict=True)]
 
@@ -122,9 +122,9 @@ def render_variants(
                 side = small.shape[-1]
                 if side not in outputs:
                     outputs[side] = model(small)
-                chroma = model.decode(outputs[side], controls)
+                chroma = model.saturate(model.decode(outputs[side], controls), controls)
             else:
-                chroma = model.predict(small, controls, sizes)
+                chroma = model.colors(small, controls, sizes)
         yield index, torch.stack([join(lum, c, model.chroma) for lum, c in zip(lightness, chroma.float(), strict=True)])
 
 
