@@ -31,6 +31,42 @@ def install_plugin(package: Path, target: Path) -> dict[str, str]:
     return env
 
 
+def clean_env(**extra: str) -> dict[str, str]:
+    """This process's environment without PYTHONPATH and VIRTUAL_ENV, so that a fresh virtual environment
+    imports only what pip put there (and its links)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    return {**env, **extra}
+
+
+def site_links(folder: Path) -> Path:
+    """Links to this environment's packages in ``folder``, colorzoo's own (and editable-install hooks) left
+    out: third-party dependencies for a fresh environment without copying them (torch alone is 5 GB)."""
+    import sysconfig
+
+    site = Path(sysconfig.get_paths()["purelib"])
+    for entry in site.iterdir():
+        name = entry.name.lower()
+        if name.startswith(("colorzoo", "zoo_core", "__editable__", "_distutils_hack")) or name.endswith(".pth"):
+            continue
+        (folder / entry.name).symlink_to(entry)
+    return folder
+
+
+def fresh_venv(path: Path, links: Path) -> Path:
+    """A virtual environment without pip (the outer pip installs into it with ``--python``) that also sees
+    the packages in ``links`` (``site_links``); returns its python."""
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(args, capture_output=True, text=True, timeout=300, env=clean_env())
+
+    done = run(sys.executable, "-m", "venv", "--without-pip", str(path))
+    assert done.returncode == 0, done.stderr
+    python = path / "bin" / "python"
+    purelib = run(str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])").stdout.strip()
+    (Path(purelib) / "_third_party.pth").write_text(f"{links}\n")
+    return python
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -19,7 +19,8 @@ import colorzoo_resenc.plugin as resenc_plugin
 from colorzoo_koala import KoalaColorizer, KoalaConfig
 from colorzoo_koala.losses import MSLELoss
 from colorzoo_pix2pix import PatchDiscriminator, Pix2PixColorizer, Pix2PixConfig
-from colorzoo_pix2pix.training import GANLoss, Pix2PixTrainingStep
+from colorzoo_pix2pix.losses import GANLoss
+from colorzoo_pix2pix.training import Pix2PixTrainingStep
 from colorzoo_resenc import ResencColorizer, ResencConfig
 from colorzoo_resenc.palette import coordinates, histogram, palette_target
 from zoo_core import create_loss, get_model_spec

@@ -9,11 +9,11 @@ so each colorzoo package they import is the one pip put there from a wheel."""
 import os
 import subprocess
 import sys
-import sysconfig
 import zipfile
 from pathlib import Path
 
 import pytest
+from helpers import clean_env, fresh_venv, site_links
 from PIL import Image
 from skimage import data
 
@@ -24,7 +24,7 @@ pytestmark = pytest.mark.slow
 
 
 def _run(args: list, **kwargs) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")} | {"COLUMNS": "250"}
+    env = clean_env(COLUMNS="250")
     return subprocess.run([str(a) for a in args], capture_output=True, text=True, timeout=600, env=env, **kwargs)
 
 
@@ -41,23 +41,7 @@ def wheelhouse(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def third_party(tmp_path_factory) -> Path:
     """Links to this environment's packages, colorzoo's own (and editable-install hooks) left out."""
-    folder = tmp_path_factory.mktemp("third-party")
-    site = Path(sysconfig.get_paths()["purelib"])
-    for entry in site.iterdir():
-        name = entry.name.lower()
-        if name.startswith(("colorzoo", "zoo_core", "__editable__", "_distutils_hack")) or name.endswith(".pth"):
-            continue
-        (folder / entry.name).symlink_to(entry)
-    return folder
-
-
-def _fresh_venv(path: Path, third_party: Path) -> Path:
-    """A virtual environment without pip (the outer pip installs into it with --python)."""
-    assert _run([sys.executable, "-m", "venv", "--without-pip", path]).returncode == 0
-    python = path / "bin" / "python"
-    purelib = _run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"]).stdout.strip()
-    (Path(purelib) / "_third_party.pth").write_text(f"{third_party}\n")
-    return python
+    return site_links(tmp_path_factory.mktemp("third-party"))
 
 
 def _pip_install(python: Path, wheelhouse: Path, requirement: str) -> None:
@@ -89,7 +73,7 @@ def test_every_distribution_builds_a_wheel_with_its_files(wheelhouse):
 
 
 def test_core_alone_then_the_gan_extra(wheelhouse, third_party, tmp_path):
-    python = _fresh_venv(tmp_path / "venv", third_party)
+    python = fresh_venv(tmp_path / "venv", third_party)
     _pip_install(python, wheelhouse, "colorzoo-core")
     listed = _colorzoo(python, "list", cwd=tmp_path)
     assert listed.returncode == 0, listed.stderr
@@ -111,7 +95,7 @@ def test_core_alone_then_the_gan_extra(wheelhouse, third_party, tmp_path):
 
 
 def test_the_all_extra(wheelhouse, third_party, tmp_path):
-    python = _fresh_venv(tmp_path / "venv", third_party)
+    python = fresh_venv(tmp_path / "venv", third_party)
     _pip_install(python, wheelhouse, "colorzoo[all]")
     listed = _colorzoo(python, "list", cwd=tmp_path)
     for model in ("zhang-rebal", "pix2pix-lite0", "koala-lite0", "resenc-lite0", "ddcolor-tiny", "deoldify-artistic"):

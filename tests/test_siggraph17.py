@@ -174,7 +174,7 @@ def test_cli_hints(cli, tmp_path, pair):
 
 
 def test_simulated_hints_follow_the_paper():
-    from colorzoo_zhang.siggraph import simulate_hints
+    from colorzoo_zhang.training import simulate_hints
 
     ab = torch.randn(400, 2, 32, 32) * 30
     hint, mask = simulate_hints(ab, torch.Generator().manual_seed(0))

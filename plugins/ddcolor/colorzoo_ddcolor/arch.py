@@ -17,6 +17,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from zoo_core import IMAGENET_MEAN, IMAGENET_STD
+
 ENCODERS = {
     "convnext-t": ([3, 3, 9, 3], [96, 192, 384, 768]),
     "convnext-s": ([3, 3, 27, 3], [96, 192, 384, 768]),
@@ -296,8 +298,8 @@ def add_ddcolor(module: nn.Module, encoder: str, queries: int, scales: int, laye
     module.encoder = Encoder(encoder)
     module.decoder = Decoder(module.encoder.channels, nf, queries, scales, layers)
     module.refine_net = nn.Sequential(nn.Sequential(_conv(queries + 3, 2, 1, bias=True)))
-    module.register_buffer("mean", torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1))
-    module.register_buffer("std", torch.tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1))
+    module.register_buffer("mean", torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1))
+    module.register_buffer("std", torch.tensor(IMAGENET_STD).view(1, 3, 1, 1))
 
 
 def ddcolor_forward(module: nn.Module, rgb: torch.Tensor) -> torch.Tensor:

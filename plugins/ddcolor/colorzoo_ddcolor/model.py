@@ -2,17 +2,18 @@
 
 The release's pipeline: the model sees the photo as a gray RGB image made from its lightness
 (Lab with ab = 0), at ``input_size`` (512 by default, a control), and predicts ab; colorzoo
-upsamples the ab to the photo's size and joins it with the photo's own full-resolution L.
+upsamples the ab to the photo's size and joins it with the photo's own full-resolution L. The
+network itself is in ``arch.py``, under the release's names; the release files' adapter is in
+``release.py``.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
 
 import torch
 
-from zoo_core import Colorizer, ColorizerConfig, Controls, lab_to_rgb
+from zoo_core import Colorizer, ColorizerConfig, Controls, gray_rgb
 
 from .arch import ENCODERS, add_ddcolor, ddcolor_forward
 from .controls import INPUT_SIZE
@@ -45,19 +46,7 @@ class DDColorColorizer(Colorizer):
         add_ddcolor(self, config.encoder_name, config.num_queries, config.num_scales, config.dec_layers, config.nf)
 
     def forward(self, lightness: torch.Tensor) -> torch.Tensor:
-        zeros = torch.zeros_like(lightness, dtype=torch.float32).expand(-1, 2, -1, -1)
-        gray = lab_to_rgb(torch.cat([lightness.float(), zeros], dim=1))
-        return ddcolor_forward(self, gray.to(lightness.dtype))
+        return ddcolor_forward(self, gray_rgb(lightness).to(lightness.dtype))
 
     def working_size(self, controls: Controls | None = None) -> int:
         return int((controls or {}).get("input_size", self.config.input_size))
-
-
-def adapt_release(state: dict[str, torch.Tensor], config: dict[str, Any]) -> dict[str, torch.Tensor]:
-    """The releases use our names; the ModelScope file still carries a classifier head (dropped)."""
-    return {k: v for k, v in state.items() if not k.startswith("encoder.arch.head_cls.")}
-
-
-def release_layout(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-    """Our state dict as the Hub repos store it (``pytorch_model.bin``: a bare state dict)."""
-    return dict(state)

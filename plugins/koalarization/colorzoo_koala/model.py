@@ -15,7 +15,16 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from zoo_core import AB_SCALE, Colorizer, ColorizerConfig, create_backbone, lab_to_rgb, load_backbone_weights
+from zoo_core import (
+    AB_SCALE,
+    IMAGENET_MEAN,
+    IMAGENET_STD,
+    Colorizer,
+    ColorizerConfig,
+    create_backbone,
+    gray_rgb,
+    load_backbone_weights,
+)
 
 ENCODER = [(64, 2), (128, 1), (128, 2), (256, 1), (256, 2), (512, 1), (512, 1), (256, 1)]
 
@@ -66,8 +75,8 @@ class KoalaColorizer(Colorizer):
             config.extractor_size or self.extractor.pretrained_cfg.get("input_size", (3, 224, 224))[-1]
         )
         cfg = self.extractor.pretrained_cfg
-        self.register_buffer("mean", torch.tensor(cfg.get("mean", (0.485, 0.456, 0.406))).view(1, 3, 1, 1), False)
-        self.register_buffer("std", torch.tensor(cfg.get("std", (0.229, 0.224, 0.225))).view(1, 3, 1, 1), False)
+        self.register_buffer("mean", torch.tensor(cfg.get("mean", IMAGENET_MEAN)).view(1, 3, 1, 1), False)
+        self.register_buffer("std", torch.tensor(cfg.get("std", IMAGENET_STD)).view(1, 3, 1, 1), False)
         if config.freeze_extractor:
             self.extractor.requires_grad_(False)
         w256, w128, w64, w32 = (_w(c, m) for c in (256, 128, 64, 32))
@@ -92,7 +101,7 @@ class KoalaColorizer(Colorizer):
 
     def embed(self, lightness: torch.Tensor) -> torch.Tensor:
         """The extractor's pre-softmax embedding of the gray image, (B, 1000)."""
-        gray = join_lab_batch(lightness)
+        gray = gray_rgb(lightness)
         gray = F.interpolate(gray, size=(self.extractor_size,) * 2, mode="bilinear", align_corners=False)
         return self.extractor((gray - self.mean) / self.std)
 
@@ -105,9 +114,3 @@ class KoalaColorizer(Colorizer):
         if out.shape[-2:] != lightness.shape[-2:]:
             out = F.interpolate(out, size=lightness.shape[-2:], mode="bilinear", align_corners=False)
         return out * AB_SCALE
-
-
-def join_lab_batch(lightness: torch.Tensor) -> torch.Tensor:
-    """Gray sRGB in [0, 1], 3 channels, for a batch of L (B, 1, H, W)."""
-    zeros = torch.zeros(lightness.shape[0], 2, *lightness.shape[-2:], device=lightness.device)
-    return lab_to_rgb(torch.cat([lightness.float(), zeros], dim=1))

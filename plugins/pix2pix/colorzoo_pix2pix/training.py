@@ -1,44 +1,21 @@
-"""The pix2pix training step: L1 warm-up, then alternating discriminator and generator updates."""
+"""The pix2pix training step: L1 warm-up, then alternating discriminator and generator updates (the GAN
+losses it computes on the discriminator's logits are in ``losses.py``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from zoo_core import Batch, L1Loss, Loss, TrainContext, TrainingStep, cosine_schedule
 
+from .losses import GANLoss
 from .model import PatchDiscriminator
 
 LAMBDA_L1 = 100.0
 PIX2PIX_LR = 2e-4
 BETAS = (0.5, 0.999)
-
-
-class GANLoss(Loss):
-    """Adversarial loss on discriminator logits; ``batch["real"]`` says which side they should be on."""
-
-    def __init__(self, mode: str = "bce") -> None:
-        super().__init__()
-        if mode not in ("bce", "lsgan"):
-            raise ValueError(f"GAN loss mode must be bce or lsgan, got {mode!r}")
-        self.mode = mode
-        self.name = f"gan-{mode}"
-
-    def forward(self, output: torch.Tensor, batch: Batch) -> torch.Tensor:
-        target = torch.full_like(output, 1.0 if bool(batch["real"]) else 0.0)
-        if self.mode == "bce":
-            return F.binary_cross_entropy_with_logits(output, target)
-        return F.mse_loss(output, target)
-
-
-class LSGANLoss(GANLoss):
-    """The least-squares GAN loss (``gan-lsgan``)."""
-
-    def __init__(self) -> None:
-        super().__init__("lsgan")
 
 
 class Pix2PixTrainingStep(TrainingStep):

@@ -13,7 +13,18 @@ import math
 import kornia.color
 import torch
 
-from zoo_core import AB_SCALE, Batch, Loss, Output, ab_of, lab_to_rgb, nearest_bin, rebalance_weights, target_ab
+from zoo_core import (
+    AB_SCALE,
+    NUM_BINS,
+    Batch,
+    Loss,
+    Output,
+    ab_of,
+    lab_to_rgb,
+    nearest_bin,
+    rebalance_weights,
+    target_ab,
+)
 
 from .palette import coordinates, histogram, palette_bce, palette_target
 
@@ -59,7 +70,7 @@ class ResencLoss(Loss):
         gamma: float = 0.1,
     ) -> None:
         super().__init__()
-        weights = rebalance_weights(torch.as_tensor(prior)) if prior is not None else torch.ones(313)
+        weights = rebalance_weights(torch.as_tensor(prior)) if prior is not None else torch.ones(NUM_BINS)
         self.register_buffer("weights", weights)
         self.space, self.alpha, self.beta, self.gamma = space, alpha, beta, gamma
         self.palette = PaletteBCELoss(space, bins)

@@ -11,7 +11,18 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from zoo_core import AB_SCALE, Colorizer, ColorizerConfig, Controls, Photo, create_backbone, lab_to_rgb, rgb_to_lab
+from zoo_core import (
+    AB_SCALE,
+    IMAGENET_MEAN,
+    IMAGENET_STD,
+    Colorizer,
+    ColorizerConfig,
+    Controls,
+    Photo,
+    create_backbone,
+    gray_rgb,
+    rgb_to_lab,
+)
 
 from .palette import (
     SHIFT_STRENGTH,
@@ -23,9 +34,6 @@ from .palette import (
     shifted,
     transfer,
 )
-
-IMAGENET_MEAN = (0.485, 0.456, 0.406)
-IMAGENET_STD = (0.229, 0.224, 0.225)
 
 
 @dataclasses.dataclass
@@ -92,7 +100,7 @@ class ResencColorizer(Colorizer):
     ) -> dict[str, torch.Tensor]:
         """L -> ab, palette logits (and hs). ``reference`` (K,) replaces the predicted palette and
         ``shift`` (a named color) pushes it: the palette the decoder sees, not the logits returned."""
-        gray = _gray_rgb(lightness)
+        gray = gray_rgb(lightness)
         features = self.trunk((gray - self.mean) / self.std)[::-1]  # deepest first
         logits = self.palette_head(features[0])
         palette = self.steered(torch.sigmoid(logits), shift, reference)
@@ -141,12 +149,6 @@ class ResencColorizer(Colorizer):
         if shift:
             palette = shifted(palette, shift, self.config.space, self.config.palette_bins)
         return palette
-
-
-def _gray_rgb(lightness: torch.Tensor) -> torch.Tensor:
-    """L (B, 1, H, W) -> the gray sRGB image in [0, 1], 3 channels."""
-    lab = torch.cat([lightness.float(), torch.zeros_like(lightness, dtype=torch.float).expand(-1, 2, -1, -1)], 1)
-    return lab_to_rgb(lab)
 
 
 def _hsv_to_ab(hs: torch.Tensor, gray: torch.Tensor) -> torch.Tensor:

