@@ -25,7 +25,7 @@ LAYERS = [
     {"weights"},
     {"render"},
     {"plugins"},
-    {"training", "evaluation", "testing"},
+    {"training", "evaluation", "testing", "distributed"},
     {"cli"},
 ]
 LAYER_OF = {name: i for i, names in enumerate(LAYERS) for name in names}

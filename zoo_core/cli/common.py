@@ -14,6 +14,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ..errors import ColorzooError
@@ -42,7 +43,7 @@ def friendly(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except ColorzooError as exc:
-            err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True, markup=True)
+            err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True, markup=True)
             raise typer.Exit(1) from None
 
     return wrapper  # type: ignore[return-value]

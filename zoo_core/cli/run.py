@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -20,6 +20,9 @@ from .common import (
     out,
     progress,
 )
+
+if TYPE_CHECKING:
+    from ..render.batch import BatchReport
 
 
 def register(app: typer.Typer) -> None:
@@ -50,8 +53,26 @@ def run(
     max_pixels: Annotated[
         int | None, typer.Option(min=1, help="Refuse photos above this many pixels (default 89,478,485).")
     ] = None,
+    engine: Annotated[
+        str, typer.Option(help='local (this process) or ray (a local Ray or a cluster; pip install "colorzoo[ray]").')
+    ] = "local",
+    address: Annotated[
+        str | None, typer.Option(help="ray: the cluster to join (default $RAY_ADDRESS, else a local Ray).")
+    ] = None,
+    workers: Annotated[int | None, typer.Option(min=1, help="ray: colorizing workers, one model each (1).")] = None,
+    gpus_per_worker: Annotated[float | None, typer.Option(min=0, help="ray: GPUs per worker (0).")] = None,
+    cpus_per_worker: Annotated[float | None, typer.Option(min=0, help="ray: CPUs per worker (1).")] = None,
 ) -> None:
     """Colorize images; outputs are <stem>_<model>.<format> in the output directory."""
+    ray_options = {"address": address, "workers": workers, "gpus_per_worker": gpus_per_worker,
+                   "cpus_per_worker": cpus_per_worker}  # fmt: skip
+    if engine == "ray":
+        from .run_ray import run_on_ray
+
+        run_on_ray(model, inputs, output, control, temperature, device, precision, batch_size, weights, fmt, quality,
+                   overwrite, max_pixels, **ray_options)  # fmt: skip
+        return
+    check_engine(engine, ray_options)
     from ..controls import parse_controls
     from ..errors import ColorzooError
     from ..io.files import expand_inputs
@@ -84,14 +105,32 @@ def run(
             max_pixels=max_pixels, on_done=lambda _: bar.advance(task),
         )  # fmt: skip
     report.failures[:0] = failures
+    summarize(report, output)
+
+
+def check_engine(engine: str, ray_options: dict[str, object]) -> None:
+    from ..errors import ColorzooError
+
+    if engine not in ("local", "ray"):
+        raise ColorzooError(f"--engine {engine!r}: use local or ray")
+    given = [f"--{name.replace('_', '-')}" for name, value in ray_options.items() if value is not None]
+    if given:
+        raise ColorzooError(f"{', '.join(given)}: only with --engine ray")
+
+
+def summarize(report: BatchReport, output: Path, extra: str = "") -> None:
+    """The end of every run, whatever the engine: failures one a line, then one summary line."""
     if report.cleaned:
         err.print(f"removed {len(report.cleaned)} temporary files left by an interrupted run in {output}")
     for failure in report.failures:
         err.print(f"[red]failed:[/red] {failure.reason}", highlight=False, soft_wrap=True)
-    summary = f"{len(report.written)} written to {output}, {len(report.failures)} failed"
+    skipped = getattr(report, "skipped", None)
+    done = f"{len(report.written)} written to {output}" + (f", {len(skipped)} skipped (already there)" if skipped
+                                                           else "")  # fmt: skip
+    summary = f"{done}, {len(report.failures)} failed{extra}"
     if report.interrupted:
         out.print(f"interrupted: {summary}; the rest were not started", soft_wrap=True)
         raise typer.Exit(130)
     out.print(summary, soft_wrap=True)
-    if report.failures or not report.written:
+    if report.failures or not (report.written or skipped):
         raise typer.Exit(1)

@@ -1,0 +1,532 @@
+"""``colorzoo run --engine ray``: the local engine's steps as a streaming Ray Data pipeline.
+
+Archives of millions of scans outgrow one machine, and their owners already run clusters. Ray
+Data streams files through CPU tasks and GPU actor pools with backpressure (memory stays bounded
+whatever the number of photos), restarts failed actors and retries their tasks, and runs the
+same script on a laptop, a Ray cluster or KubeRay; colorzoo adds no scheduler of its own.
+
+Per photo (every step is the local engine's own function, from ``render.batch``)::
+
+    driver    list inputs; plan outputs (plan_outputs: the one naming rule, refusals, outputs
+              already there); resolve the weights once (cache, sha256); check the controls
+    decode    CPU tasks    read_photo; pixels travel as numpy arrays (uint8 when that is exact)
+    colorize  actor pool   colorize_photos; each actor loads the model once, from the weight
+                           files the driver put in the object store (no worker downloads)
+    write     CPU tasks    write_photo: atomic, never over an existing file unless --overwrite
+    driver    progress, one manifest line per input, the summary
+
+Photos are grouped into forward passes exactly as the local engine groups them (``batch_size``
+consecutive photos of the plan, minus those that failed to decode): some networks' arithmetic
+depends on the batch (EfficientNet's on oneDNN), and outputs must be byte-identical to the
+local engine's. Groups never straddle Ray blocks (blocks are whole groups and never split).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import hashlib
+import logging
+import math
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import ColorzooError
+from ..io.atomic import clean_stale_temps
+from ..io.files import Failure
+from ..render.batch import OUTPUT_FORMATS, BatchReport, colorize_photos, plan_outputs, read_photo, write_photo
+from . import RAY_MISSING
+from .manifest import FAILED, MANIFEST_NAME, WRITTEN, Manifest
+from .storage import Location, UriPath, as_location, download, existing_files, read_uri_photo, upload, write_uri_photo
+
+#: Photos per Ray block (rounded to whole forward passes): small enough that a block of 12-megapixel
+#: scans stays a few hundred MB, large enough that per-task overhead is small next to decoding.
+PHOTOS_PER_BLOCK = 8
+
+#: Test-only switch, ``N:MARKER``: the first actor to finish N batches creates the file MARKER and
+#: kills itself with ``ray.kill`` in the middle of its next batch (Ray restarts it and retries).
+KILL_SWITCH = "COLORZOO_TEST_KILL_ACTOR"
+
+_EMPTY8 = np.zeros((0, 0, 1), np.uint8)
+_EMPTYF = np.zeros((0, 0, 1), np.float32)
+_EMPTY_ALPHA = np.zeros((0, 0), np.uint8)
+_EMPTY_OUT = np.zeros((0, 0, 3), np.uint8)
+
+
+@dataclasses.dataclass
+class Done:
+    """One input's outcome, as ``on_done`` receives it (and the manifest records it)."""
+
+    source: str
+    target: str | None
+    status: str
+    """``written``, ``skipped`` or ``failed``."""
+    reason: str | None = None
+
+
+@dataclasses.dataclass
+class RayReport(BatchReport):
+    skipped: list[str] = dataclasses.field(default_factory=list)
+    """Inputs whose output was already there (left alone without ``overwrite``)."""
+    seconds: float = 0.0
+    """From the pipeline's start (Ray connected) to its last output."""
+    startup_seconds: float = 0.0
+    """Starting or joining Ray."""
+    workers: int = 0
+    manifest: str = ""
+
+    @property
+    def images_per_second(self) -> float:
+        return len(self.written) / self.seconds if self.seconds > 0 else 0.0
+
+
+def colorize_files_ray(
+    model: Any,
+    inputs: Sequence[str | os.PathLike[str]],
+    out_dir: str | os.PathLike[str],
+    *,
+    weights: str | os.PathLike[str] | None = None,
+    controls: Mapping[str, Any] | None = None,
+    batch_size: int = 1,
+    overwrite: bool = False,
+    precision: str = "fp32",
+    fmt: str = "same",
+    quality: int = 92,
+    max_pixels: int | None = None,
+    device: str = "auto",
+    address: str | None = None,
+    workers: int = 1,
+    gpus_per_worker: float = 0.0,
+    cpus_per_worker: float = 1.0,
+    listing_failures: Sequence[Failure] = (),
+    on_start: Callable[[int], None] | None = None,
+    on_done: Callable[[Done], None] | None = None,
+    progress: Any = None,
+    notify: Callable[[str], None] | None = None,
+    on_weights: Callable[[Any], None] | None = None,
+) -> RayReport:
+    """Colorize image files on Ray, as ``render.batch.colorize_files`` does on one process.
+
+    ``model``: a name (``zhang-rebal``, ``MODEL.TAG``; ``weights`` a directory to use instead of
+    its weight sets) or a loaded ``Colorizer`` (``weights`` then names the directory it came from,
+    else it is saved for the workers). ``inputs``: image files, local paths or URIs
+    (``storage.list_inputs`` turns folders, globs and lists into them; pass its failures as
+    ``listing_failures`` to have them in the report and the manifest). ``out_dir``: a folder
+    every worker sees (local, NFS) or a URI. ``address``: a Ray cluster (default: ``RAY_ADDRESS``,
+    else a local Ray started for this call; a Ray already initialised in this process is used).
+    Outputs already present are skipped unless ``overwrite``; ``on_done`` hears of every input.
+    """
+    ray = _import_ray()
+    _check_options(fmt, precision, device, batch_size, workers, gpus_per_worker, cpus_per_worker)
+    colorizer, spec, weights_dir = _resolve_model(model, weights, progress, notify, on_weights)
+    from ..render.render import check_controls
+
+    checked = check_controls(colorizer, controls)
+    del colorizer  # the workers load their own copies
+    out = as_location(out_dir)
+    if isinstance(out, Path):
+        if out.exists() and not out.is_dir():
+            raise ColorzooError(f"-o {out}: is a file, not a folder")
+        out.mkdir(parents=True, exist_ok=True)
+        plan = plan_outputs([as_location(p) for p in inputs], out, spec.name, fmt, overwrite, real=_real)
+    else:
+        existing = existing_files(out)
+        plan = plan_outputs([as_location(p) for p in inputs], out, spec.name, fmt, overwrite,
+                            exists=lambda target: str(target) in existing, real=_real)  # fmt: skip
+    report = RayReport(cleaned=clean_stale_temps(out) if isinstance(out, Path) else [], workers=workers)
+    kill_after = _kill_switch()
+    with _manifest_for(out) as manifest:
+        report.manifest = str(out / MANIFEST_NAME)
+        if on_start is not None:
+            on_start(len(plan.todo) + len(plan.existing) + len(plan.failures) + len(listing_failures))
+
+        def finish(source: str, target: str | None, status: str, reason: str | None = None) -> None:
+            if status == WRITTEN:
+                report.written.append(as_location(target))  # type: ignore[arg-type]
+                manifest.record(source, target, status)
+            elif status == FAILED:
+                report.failures.append(Failure(source, reason or ""))
+                manifest.record(source, target, status, reason)
+            else:
+                report.skipped.append(source)
+                manifest.skip(source, target)  # type: ignore[arg-type]
+            if on_done is not None:
+                on_done(Done(source, target, status, reason))
+
+        for failure in [*listing_failures, *plan.failures]:
+            finish(failure.path, None, FAILED, failure.reason)
+        for source, target in plan.existing:
+            finish(str(source), str(target), "skipped")
+        if plan.todo:
+            _run_pipeline(ray, plan.todo, report, finish, address=address, workers=workers,
+                          gpus_per_worker=gpus_per_worker, cpus_per_worker=cpus_per_worker,
+                          batch_size=batch_size, weights_dir=weights_dir, spec_name=spec.name, controls=checked,
+                          device=device, precision=precision, max_pixels=max_pixels, quality=quality,
+                          overwrite=overwrite, kill_after=kill_after, notify=notify)  # fmt: skip
+    return report
+
+
+# -- the pipeline ----------------------------------------------------------------------------------
+
+
+def _run_pipeline(
+    ray: Any,
+    todo: list[tuple[Location, Location]],
+    report: RayReport,
+    finish: Callable[..., None],
+    *,
+    address: str | None,
+    workers: int,
+    gpus_per_worker: float,
+    cpus_per_worker: float,
+    batch_size: int,
+    weights_dir: Path,
+    spec_name: str,
+    controls: dict[str, Any],
+    device: str,
+    precision: str,
+    max_pixels: int | None,
+    quality: int,
+    overwrite: bool,
+    kill_after: tuple[int, str] | None,
+    notify: Callable[[str], None] | None,
+) -> None:
+    import pyarrow as pa
+
+    began = time.perf_counter()
+    started_here = _connect(ray, address)
+    report.startup_seconds = time.perf_counter() - began
+    pending = {str(source): str(target) for source, target in todo}
+    iterator: Iterator[dict[str, Any]] | None = None
+    try:
+        _check_resources(ray, workers, cpus_per_worker, gpus_per_worker, strict=started_here, notify=notify)
+        payload = ray.put(_weight_files(weights_dir))  # kept referenced here until the run ends
+        table = pa.table({"source": list(pending), "target": list(pending.values()),
+                          "group": np.arange(len(todo), dtype=np.int64) // batch_size})  # fmt: skip
+        rows = batch_size * max(1, PHOTOS_PER_BLOCK // batch_size)
+        with _quiet_ray_data():
+            ds = ray.data.from_arrow([table.slice(start, rows) for start in range(0, len(todo), rows)])
+            ds.context.enable_progress_bars = False
+            ds.context.target_max_block_size = None  # never split a block: groups stay whole
+            # max_calls=0 is Ray's default (a task worker is reused without limit); stating it keeps
+            # Ray Data from fusing decoding into the actors, so that decoding runs in CPU tasks
+            ds = ds.map_batches(_decode, batch_size=None, batch_format="numpy", fn_kwargs={"max_pixels": max_pixels},
+                                num_cpus=1, max_calls=0)  # fmt: skip
+            ds = ds.map_batches(
+                _ColorizeActor,
+                batch_size=None,
+                batch_format="numpy",
+                compute=ray.data.ActorPoolStrategy(size=workers),
+                fn_constructor_kwargs={"payload": [payload], "spec_name": spec_name, "controls": controls,
+                                       "device": device, "precision": precision,
+                                       "threads": max(1, math.floor(cpus_per_worker)), "kill_after": kill_after},
+                num_cpus=cpus_per_worker,
+                num_gpus=gpus_per_worker or None,
+            )  # fmt: skip
+            ds = ds.map_batches(_write, batch_size=None, batch_format="numpy",
+                                fn_kwargs={"quality": quality, "overwrite": overwrite}, num_cpus=1)  # fmt: skip
+            began = time.perf_counter()
+            iterator = iter(ds.iter_batches(batch_size=None, batch_format="numpy"))
+            for batch in iterator:
+                for source, target, status, reason in zip(batch["source"], batch["target"], batch["status"],
+                                                          batch["reason"], strict=True):  # fmt: skip
+                    if pending.pop(str(source), None) is not None:  # once per input, whatever Ray retried
+                        finish(str(source), str(target), str(status), str(reason) or None)
+    except KeyboardInterrupt:
+        report.interrupted = True
+    except ray.exceptions.RayError as exc:
+        raise ColorzooError(f"the Ray run stopped: {_first_line(exc)}") from None
+    finally:
+        report.seconds = time.perf_counter() - began
+        close = getattr(iterator, "close", None)
+        if close is not None:
+            with contextlib.suppress(Exception):
+                close()
+        if started_here:
+            ray.shutdown()
+
+
+def _decode(batch: dict[str, np.ndarray], max_pixels: int | None) -> dict[str, Any]:
+    """CPU task: read each photo of a block (render.batch.read_photo); failures travel as text."""
+    columns: dict[str, list[Any]] = {name: [] for name in ("error", "pixels8", "pixelsf", "alpha")}
+    for source in batch["source"]:
+        location = as_location(str(source))
+        photo = (read_uri_photo(location, max_pixels) if isinstance(location, UriPath)
+                 else read_photo(location, max_pixels))  # fmt: skip
+        if isinstance(photo, Failure):
+            columns["error"].append(photo.reason)
+            columns["pixels8"].append(_EMPTY8)
+            columns["pixelsf"].append(_EMPTYF)
+            columns["alpha"].append(_EMPTY_ALPHA)
+            continue
+        exact = _as_uint8(photo.rgb)
+        columns["error"].append("")
+        columns["pixels8"].append(exact if exact is not None else _EMPTY8)
+        columns["pixelsf"].append(photo.rgb if exact is None else _EMPTYF)
+        columns["alpha"].append(photo.alpha if photo.alpha is not None else _EMPTY_ALPHA)
+    return {"source": batch["source"], "target": batch["target"], "group": batch["group"], **columns}
+
+
+def _as_uint8(rgb: np.ndarray) -> np.ndarray | None:
+    """The photo as uint8 when that loses nothing (8-bit files: a quarter of the bytes to ship)."""
+    quantized = np.clip(np.rint(rgb * 255.0), 0, 255).astype(np.uint8)
+    return quantized if np.array_equal(_from_uint8(quantized), rgb) else None
+
+
+def _from_uint8(pixels: np.ndarray) -> np.ndarray:
+    return pixels.astype(np.float32) / np.float32(255.0)
+
+
+class _ColorizeActor:
+    """Actor: one model per worker, loaded once; colorizes a block group by group."""
+
+    def __init__(
+        self,
+        payload: list[Any],
+        spec_name: str,
+        controls: dict[str, Any],
+        device: str,
+        precision: str,
+        threads: int,
+        kill_after: tuple[int, str] | None,
+    ) -> None:
+        import ray
+        import torch
+
+        from ..plugins.registry import get_model_spec, load_pretrained
+        from ..render.devices import pick_device
+        from ..render.precision import resolve_precision
+
+        torch.set_num_threads(threads)
+        self.device = pick_device(device)
+        resolve_precision(precision, self.device)
+        self.controls = controls
+        self.precision = precision
+        self.kill_after = kill_after
+        self.calls = 0
+        files = ray.get(payload[0])
+        folder = Path(tempfile.mkdtemp(prefix="colorzoo-ray-weights-"))
+        try:
+            for name, data in files.items():
+                (folder / name).write_bytes(data)
+            entry = folder if "config.json" in files else folder / next(iter(files))
+            self.model, _ = load_pretrained(get_model_spec(spec_name), None, entry, device=self.device)
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+
+    def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, Any]:
+        self.calls += 1
+        self._maybe_die()
+        count = len(batch["source"])
+        errors = [str(e) for e in batch["error"]]
+        pixels: list[np.ndarray] = [_EMPTY_OUT] * count
+        groups: dict[int, list[int]] = {}
+        for row in range(count):
+            if not errors[row]:
+                groups.setdefault(int(batch["group"][row]), []).append(row)
+        for rows in groups.values():  # one forward pass per group, as the local engine's chunks
+            photos = [self._photo(batch, row) for row in rows]
+            sources = [str(batch["source"][row]) for row in rows]
+            results = colorize_photos(self.model, photos, sources, self.controls, self.device, self.precision)
+            for row, result in zip(rows, results, strict=True):
+                if isinstance(result, Failure):
+                    errors[row] = result.reason
+                else:
+                    pixels[row] = result
+        return {"source": batch["source"], "target": batch["target"], "error": errors, "pixels": pixels}
+
+    @staticmethod
+    def _photo(batch: dict[str, np.ndarray], row: int) -> Any:
+        from ..io.images import Photo
+
+        exact = batch["pixels8"][row]
+        rgb = _from_uint8(exact) if exact.size else np.array(batch["pixelsf"][row], dtype=np.float32, copy=True)
+        alpha = batch["alpha"][row]
+        return Photo(None, rgb, alpha if alpha.size else None)
+
+    def _maybe_die(self) -> None:
+        if self.kill_after is None or self.calls <= self.kill_after[0]:
+            return
+        try:
+            os.close(os.open(self.kill_after[1], os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+        except FileExistsError:
+            return
+        import ray
+
+        ray.kill(ray.get_runtime_context().current_actor, no_restart=False)
+        time.sleep(120)  # the kill lands while this batch is still in flight
+
+
+def _write(batch: dict[str, np.ndarray], quality: int, overwrite: bool) -> dict[str, Any]:
+    """CPU task: encode and write each output (render.batch.write_photo: atomic, exclusive)."""
+    statuses: list[str] = []
+    reasons: list[str] = []
+    for source, target, error, pixels in zip(batch["source"], batch["target"], batch["error"], batch["pixels"],
+                                             strict=True):  # fmt: skip
+        if error:
+            statuses.append(FAILED)
+            reasons.append(str(error))
+            continue
+        location = as_location(str(target))
+        written = (write_uri_photo(pixels, str(source), location, quality, overwrite) if isinstance(location, UriPath)
+                   else write_photo(pixels, str(source), location, quality, overwrite))  # fmt: skip
+        statuses.append(FAILED if isinstance(written, Failure) else WRITTEN)
+        reasons.append(written.reason if isinstance(written, Failure) else "")
+    return {"source": batch["source"], "target": batch["target"], "status": statuses, "reason": reasons}
+
+
+# -- the driver's side --------------------------------------------------------------------------------
+
+
+def _import_ray() -> Any:
+    try:
+        import ray
+        import ray.data
+    except ImportError:
+        raise ColorzooError(RAY_MISSING) from None
+    return ray
+
+
+def _check_options(
+    fmt: str, precision: str, device: str, batch_size: int, workers: int, gpus: float, cpus: float
+) -> None:
+    from ..render.devices import DEVICE_CHOICES
+    from ..render.precision import PRECISIONS
+
+    if fmt not in OUTPUT_FORMATS:
+        raise ColorzooError(f"--format {fmt!r}: use one of {', '.join(OUTPUT_FORMATS)}")
+    if precision not in PRECISIONS:
+        raise ColorzooError(f"unknown precision {precision!r}: use one of {', '.join(PRECISIONS)}")
+    kind, sep, index = str(device).partition(":")
+    if kind not in DEVICE_CHOICES or (sep and (kind == "auto" or not index.isdigit())):
+        raise ColorzooError(f"unknown device {device!r}: use auto, cpu, cuda, cuda:N or mps")
+    if kind == "cuda" and not gpus:
+        raise ColorzooError(f"--device {device} with the ray engine needs --gpus-per-worker (1 for a GPU each)")
+    for value, option, least in ((batch_size, "--batch-size", 1), (workers, "--workers", 1)):
+        if not isinstance(value, int) or value < least:
+            raise ColorzooError(f"{option} must be a whole number >= {least}, got {value!r}")
+    for value, option in ((gpus, "--gpus-per-worker"), (cpus, "--cpus-per-worker")):
+        if not math.isfinite(value) or value < 0:
+            raise ColorzooError(f"{option} must be a finite number >= 0, got {value}")
+    if cpus <= 0 and not gpus:
+        raise ColorzooError("--cpus-per-worker must be above 0 for workers without a GPU")
+
+
+def _resolve_model(
+    model: Any, weights: Any, progress: Any, notify: Callable[[str], None] | None, on_weights: Any
+) -> tuple[Any, Any, Path]:
+    """(model, spec, the weight files to ship): resolved once, here, by the weights machinery."""
+    if isinstance(model, str):
+        from ..plugins.registry import load_pretrained, split_model_name
+
+        spec, tag = split_model_name(model)
+        colorizer, resolved = load_pretrained(spec, tag, weights, device="cpu", progress=progress, notify=notify)
+        if on_weights is not None:
+            on_weights(resolved)
+        return colorizer, spec, Path(resolved.path)
+    spec = getattr(model, "spec", None)
+    if spec is None:
+        raise ColorzooError("the ray engine needs a registered model (a name, or a model create_model built)")
+    if weights is not None:
+        return model, spec, Path(weights)
+    saved = Path(tempfile.mkdtemp(prefix="colorzoo-ray-model-"))
+    model.save_pretrained(saved)
+    return model, spec, saved
+
+
+def _weight_files(path: Path) -> dict[str, bytes]:
+    """The files a model directory (config.json + model.safetensors) or a lone .safetensors is made of."""
+    from ..models.format import CONFIG_NAME, WEIGHTS_NAME
+
+    if path.is_file():
+        return {path.name: path.read_bytes()}
+    return {name: (path / name).read_bytes() for name in (CONFIG_NAME, WEIGHTS_NAME) if (path / name).is_file()}
+
+
+def _connect(ray: Any, address: str | None) -> bool:
+    """Join the cluster at ``address`` (or ``RAY_ADDRESS``), or start a local Ray; True if started here."""
+    if ray.is_initialized():
+        return False
+    quiet = {"log_to_driver": False, "logging_level": logging.ERROR}
+    try:
+        if address or os.environ.get("RAY_ADDRESS"):
+            ray.init(address=address, **quiet)
+        else:
+            ray.init(include_dashboard=False, **quiet)
+    except (ConnectionError, RuntimeError, ValueError) as exc:
+        where = address or os.environ.get("RAY_ADDRESS") or "a local Ray"
+        raise ColorzooError(f"--address {where}: cannot start or join Ray ({_first_line(exc)})") from None
+    return True
+
+
+def _check_resources(
+    ray: Any, workers: int, cpus: float, gpus: float, *, strict: bool, notify: Callable[[str], None] | None
+) -> None:
+    """Workers must leave a CPU for decoding and writing; refused on a local Ray, a warning on a cluster
+    (its autoscaler may add nodes)."""
+    total = ray.cluster_resources()
+    have_cpus, have_gpus = total.get("CPU", 0.0), total.get("GPU", 0.0)
+    problem = None
+    if workers * gpus > have_gpus:
+        problem = f"{workers} workers x {gpus:g} GPUs need {workers * gpus:g} GPUs; Ray has {have_gpus:g}"
+    elif workers * cpus + 1 > have_cpus:
+        problem = (f"{workers} workers x {cpus:g} CPUs leave no CPU of Ray's {have_cpus:g} for decoding and writing; "
+                   "lower --workers or --cpus-per-worker (fractions are fine, e.g. 0.5)")  # fmt: skip
+    if problem and strict:
+        raise ColorzooError(problem)
+    if problem and notify is not None:
+        notify(f"note: {problem}; waiting for the cluster to grow")
+
+
+@contextlib.contextmanager
+def _quiet_ray_data() -> Iterator[None]:
+    """Ray Data's own progress and INFO lines stay out of the CLI's output (its logs keep them)."""
+    logger = logging.getLogger("ray.data")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+@contextlib.contextmanager
+def _manifest_for(out: Location) -> Iterator[Manifest]:
+    """The manifest in the output folder; for a URI, a local journal uploaded at the end."""
+    if isinstance(out, Path):
+        with Manifest(out / MANIFEST_NAME) as manifest:
+            yield manifest
+        return
+    from ..weights.cache import cache_root
+
+    remote = out / MANIFEST_NAME
+    journal = cache_root() / "ray-manifests" / f"{hashlib.sha256(str(remote).encode()).hexdigest()[:20]}.jsonl"
+    if not journal.exists():
+        download(remote, journal)  # type: ignore[arg-type]
+    try:
+        with Manifest(journal) as manifest:
+            yield manifest
+    finally:
+        upload(journal, remote)  # type: ignore[arg-type]
+
+
+def _kill_switch() -> tuple[int, str] | None:
+    value = os.environ.get(KILL_SWITCH, "")
+    count, sep, marker = value.partition(":")
+    return (int(count), marker) if sep and count.isdigit() and marker else None
+
+
+def _real(path: Location) -> Location:
+    return path if isinstance(path, UriPath) else Path(os.path.realpath(path))
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
