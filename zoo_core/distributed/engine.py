@@ -18,7 +18,8 @@ Per photo (every step is the local engine's own function, from ``render.batch``)
 Photos are grouped into forward passes exactly as the local engine groups them (``batch_size``
 consecutive photos of the plan, minus those that failed to decode): some networks' arithmetic
 depends on the batch (EfficientNet's on oneDNN), and outputs must be byte-identical to the
-local engine's. Groups never straddle Ray blocks (blocks are whole groups and never split).
+local engine's. So a Ray row is one such group (its photos' paths and pixels in list columns): Ray
+splits blocks between rows only, and the actor runs one forward pass per row.
 """
 
 from __future__ import annotations
@@ -46,18 +47,14 @@ from . import RAY_MISSING
 from .manifest import FAILED, MANIFEST_NAME, WRITTEN, Manifest
 from .storage import Location, UriPath, as_location, download, existing_files, read_uri_photo, upload, write_uri_photo
 
-#: Photos per Ray block (rounded to whole forward passes): small enough that a block of 12-megapixel
-#: scans stays a few hundred MB, large enough that per-task overhead is small next to decoding.
-PHOTOS_PER_BLOCK = 8
+#: Most forward-pass groups in one input block: the driver creates a few thousand blocks for ten
+#: million photos (each costs it a few ms and some memory), and small runs still get 64 blocks to
+#: spread over the workers. Decoded blocks are split by size by Ray (between groups).
+GROUPS_PER_BLOCK = 512
 
 #: Test-only switch, ``N:MARKER``: the first actor to finish N batches creates the file MARKER and
 #: kills itself with ``ray.kill`` in the middle of its next batch (Ray restarts it and retries).
 KILL_SWITCH = "COLORZOO_TEST_KILL_ACTOR"
-
-_EMPTY8 = np.zeros((0, 0, 1), np.uint8)
-_EMPTYF = np.zeros((0, 0, 1), np.float32)
-_EMPTY_ALPHA = np.zeros((0, 0), np.uint8)
-_EMPTY_OUT = np.zeros((0, 0, 3), np.uint8)
 
 
 @dataclasses.dataclass
@@ -198,23 +195,18 @@ def _run_pipeline(
     kill_after: tuple[int, str] | None,
     notify: Callable[[str], None] | None,
 ) -> None:
-    import pyarrow as pa
-
     began = time.perf_counter()
     started_here = _connect(ray, address)
     report.startup_seconds = time.perf_counter() - began
-    pending = {str(source): str(target) for source, target in todo}
+    done = bytearray(len(todo))  # one byte a photo: each is reported once, whatever Ray retried
     iterator: Iterator[dict[str, Any]] | None = None
     try:
         _check_resources(ray, workers, cpus_per_worker, gpus_per_worker, strict=started_here, notify=notify)
         payload = ray.put(_weight_files(weights_dir))  # kept referenced here until the run ends
-        table = pa.table({"source": list(pending), "target": list(pending.values()),
-                          "group": np.arange(len(todo), dtype=np.int64) // batch_size})  # fmt: skip
-        rows = batch_size * max(1, PHOTOS_PER_BLOCK // batch_size)
+        blocks = _plan_blocks(todo, batch_size)
         with _quiet_ray_data():
-            ds = ray.data.from_arrow([table.slice(start, rows) for start in range(0, len(todo), rows)])
+            ds = ray.data.from_arrow(blocks)
             ds.context.enable_progress_bars = False
-            ds.context.target_max_block_size = None  # never split a block: groups stay whole
             # max_calls=0 is Ray's default (a task worker is reused without limit); stating it keeps
             # Ray Data from fusing decoding into the actors, so that decoding runs in CPU tasks
             ds = ds.map_batches(_decode, batch_size=None, batch_format="numpy", fn_kwargs={"max_pixels": max_pixels},
@@ -235,10 +227,12 @@ def _run_pipeline(
             began = time.perf_counter()
             iterator = iter(ds.iter_batches(batch_size=None, batch_format="numpy"))
             for batch in iterator:
-                for source, target, status, reason in zip(batch["source"], batch["target"], batch["status"],
-                                                          batch["reason"], strict=True):  # fmt: skip
-                    if pending.pop(str(source), None) is not None:  # once per input, whatever Ray retried
-                        finish(str(source), str(target), str(status), str(reason) or None)
+                for group in zip(batch["index"], batch["source"], batch["target"], batch["status"], batch["reason"],
+                                 strict=True):  # fmt: skip
+                    for index, source, target, status, reason in zip(*group, strict=True):
+                        if not done[index]:
+                            done[index] = 1
+                            finish(str(source), str(target), str(status), str(reason) or None)
     except KeyboardInterrupt:
         report.interrupted = True
     except ray.exceptions.RayError as exc:
@@ -253,25 +247,62 @@ def _run_pipeline(
             ray.shutdown()
 
 
+def _plan_blocks(todo: list[tuple[Location, Location]], batch_size: int) -> list[Any]:
+    """The plan as Arrow tables, one row per forward pass (``batch_size`` consecutive photos, as the
+    local engine chunks them): Ray splits blocks only between rows, so a group never straddles two
+    actor calls. A few hundred groups a block keep the driver's block count (each costs it time and
+    memory) in the thousands even for millions of photos; Ray splits decoded blocks by size."""
+    import pyarrow as pa
+
+    count = len(todo)
+    offsets = np.minimum(np.arange(0, count + batch_size, batch_size), count)
+    offsets = pa.array(np.unique(offsets).astype(np.int32))
+    sources = pa.array([str(source) for source, _ in todo], type=pa.string())
+    targets = pa.array([str(target) for _, target in todo], type=pa.string())
+    table = pa.table({
+        "index": pa.ListArray.from_arrays(offsets, pa.array(np.arange(count, dtype=np.int64))),
+        "source": pa.ListArray.from_arrays(offsets, sources),
+        "target": pa.ListArray.from_arrays(offsets, targets),
+    })  # fmt: skip
+    groups = table.num_rows
+    per_block = min(GROUPS_PER_BLOCK, max(1, math.ceil(groups / 64)))
+    return [table.slice(start, per_block) for start in range(0, groups, per_block)]
+
+
+def _objects(items: Sequence[Any]) -> np.ndarray:
+    """A numpy object column (one entry a group: a list of arrays, None where a photo has none)."""
+    column = np.empty(len(items), dtype=object)
+    for row, item in enumerate(items):
+        column[row] = item
+    return column
+
+
+def _strings(column: np.ndarray) -> list[list[str]]:
+    return [[str(value) for value in row] for row in column]
+
+
 def _decode(batch: dict[str, np.ndarray], max_pixels: int | None) -> dict[str, Any]:
-    """CPU task: read each photo of a block (render.batch.read_photo); failures travel as text."""
-    columns: dict[str, list[Any]] = {name: [] for name in ("error", "pixels8", "pixelsf", "alpha")}
-    for source in batch["source"]:
-        location = as_location(str(source))
-        photo = (read_uri_photo(location, max_pixels) if isinstance(location, UriPath)
-                 else read_photo(location, max_pixels))  # fmt: skip
-        if isinstance(photo, Failure):
-            columns["error"].append(photo.reason)
-            columns["pixels8"].append(_EMPTY8)
-            columns["pixelsf"].append(_EMPTYF)
-            columns["alpha"].append(_EMPTY_ALPHA)
-            continue
-        exact = _as_uint8(photo.rgb)
-        columns["error"].append("")
-        columns["pixels8"].append(exact if exact is not None else _EMPTY8)
-        columns["pixelsf"].append(photo.rgb if exact is None else _EMPTYF)
-        columns["alpha"].append(photo.alpha if photo.alpha is not None else _EMPTY_ALPHA)
-    return {"source": batch["source"], "target": batch["target"], "group": batch["group"], **columns}
+    """CPU task: read each photo of each group (render.batch.read_photo); failures travel as text."""
+    errors, exact, wide, alphas = [], [], [], []
+    for sources in batch["source"]:
+        row = ([], [], [], [])
+        for source in sources:
+            location = as_location(str(source))
+            photo = (read_uri_photo(location, max_pixels) if isinstance(location, UriPath)
+                     else read_photo(location, max_pixels))  # fmt: skip
+            if isinstance(photo, Failure):
+                for column, value in zip(row, (photo.reason, None, None, None), strict=True):
+                    column.append(value)
+                continue
+            pixels8 = _as_uint8(photo.rgb)
+            for column, value in zip(row, ("", pixels8, photo.rgb if pixels8 is None else None, photo.alpha),
+                                     strict=True):  # fmt: skip
+                column.append(value)
+        for column, values in zip((errors, exact, wide, alphas), row, strict=True):
+            column.append(values)
+    return {"index": _objects([list(map(int, i)) for i in batch["index"]]), "source": _strings(batch["source"]),
+            "target": _strings(batch["target"]), "error": errors, "pixels8": _objects(exact),
+            "pixelsf": _objects(wide), "alpha": _objects(alphas)}  # fmt: skip
 
 
 def _as_uint8(rgb: np.ndarray) -> np.ndarray | None:
@@ -285,7 +316,7 @@ def _from_uint8(pixels: np.ndarray) -> np.ndarray:
 
 
 class _ColorizeActor:
-    """Actor: one model per worker, loaded once; colorizes a block group by group."""
+    """Actor: one model per worker, loaded once; one forward pass per group (a Ray row)."""
 
     def __init__(
         self,
@@ -324,32 +355,32 @@ class _ColorizeActor:
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, Any]:
         self.calls += 1
         self._maybe_die()
-        count = len(batch["source"])
-        errors = [str(e) for e in batch["error"]]
-        pixels: list[np.ndarray] = [_EMPTY_OUT] * count
-        groups: dict[int, list[int]] = {}
-        for row in range(count):
-            if not errors[row]:
-                groups.setdefault(int(batch["group"][row]), []).append(row)
-        for rows in groups.values():  # one forward pass per group, as the local engine's chunks
-            photos = [self._photo(batch, row) for row in rows]
-            sources = [str(batch["source"][row]) for row in rows]
-            results = colorize_photos(self.model, photos, sources, self.controls, self.device, self.precision)
-            for row, result in zip(rows, results, strict=True):
-                if isinstance(result, Failure):
-                    errors[row] = result.reason
-                else:
-                    pixels[row] = result
-        return {"source": batch["source"], "target": batch["target"], "error": errors, "pixels": pixels}
+        errors_out, pixels_out = [], []
+        for sources, errors, exact, wide, alphas in zip(batch["source"], batch["error"], batch["pixels8"],
+                                                        batch["pixelsf"], batch["alpha"], strict=True):  # fmt: skip
+            errors = [str(e) for e in errors]
+            pixels: list[np.ndarray | None] = [None] * len(errors)
+            rows = [row for row, error in enumerate(errors) if not error]
+            if rows:  # the local engine's chunk: the group minus the photos that failed to decode
+                photos = [self._photo(exact[row], wide[row], alphas[row]) for row in rows]
+                results = colorize_photos(self.model, photos, [str(sources[row]) for row in rows], self.controls,
+                                          self.device, self.precision)  # fmt: skip
+                for row, result in zip(rows, results, strict=True):
+                    if isinstance(result, Failure):
+                        errors[row] = result.reason
+                    else:
+                        pixels[row] = result
+            errors_out.append(errors)
+            pixels_out.append(pixels)
+        return {"index": batch["index"], "source": _strings(batch["source"]), "target": _strings(batch["target"]),
+                "error": errors_out, "pixels": _objects(pixels_out)}  # fmt: skip
 
     @staticmethod
-    def _photo(batch: dict[str, np.ndarray], row: int) -> Any:
+    def _photo(exact: np.ndarray | None, wide: np.ndarray | None, alpha: np.ndarray | None) -> Any:
         from ..io.images import Photo
 
-        exact = batch["pixels8"][row]
-        rgb = _from_uint8(exact) if exact.size else np.array(batch["pixelsf"][row], dtype=np.float32, copy=True)
-        alpha = batch["alpha"][row]
-        return Photo(None, rgb, alpha if alpha.size else None)
+        rgb = _from_uint8(exact) if exact is not None else np.array(wide, dtype=np.float32, copy=True)
+        return Photo(None, rgb, alpha)
 
     def _maybe_die(self) -> None:
         if self.kill_after is None or self.calls <= self.kill_after[0]:
@@ -366,20 +397,25 @@ class _ColorizeActor:
 
 def _write(batch: dict[str, np.ndarray], quality: int, overwrite: bool) -> dict[str, Any]:
     """CPU task: encode and write each output (render.batch.write_photo: atomic, exclusive)."""
-    statuses: list[str] = []
-    reasons: list[str] = []
-    for source, target, error, pixels in zip(batch["source"], batch["target"], batch["error"], batch["pixels"],
-                                             strict=True):  # fmt: skip
-        if error:
-            statuses.append(FAILED)
-            reasons.append(str(error))
-            continue
-        location = as_location(str(target))
-        written = (write_uri_photo(pixels, str(source), location, quality, overwrite) if isinstance(location, UriPath)
-                   else write_photo(pixels, str(source), location, quality, overwrite))  # fmt: skip
-        statuses.append(FAILED if isinstance(written, Failure) else WRITTEN)
-        reasons.append(written.reason if isinstance(written, Failure) else "")
-    return {"source": batch["source"], "target": batch["target"], "status": statuses, "reason": reasons}
+    statuses, reasons = [], []
+    for sources, targets, errors, pixels in zip(batch["source"], batch["target"], batch["error"], batch["pixels"],
+                                                strict=True):  # fmt: skip
+        row_status, row_reason = [], []
+        for source, target, error, image in zip(sources, targets, errors, pixels, strict=True):
+            if error:
+                row_status.append(FAILED)
+                row_reason.append(str(error))
+                continue
+            location = as_location(str(target))
+            written = (write_uri_photo(image, str(source), location, quality, overwrite)
+                       if isinstance(location, UriPath) else write_photo(image, str(source), location, quality,
+                                                                         overwrite))  # fmt: skip
+            row_status.append(FAILED if isinstance(written, Failure) else WRITTEN)
+            row_reason.append(written.reason if isinstance(written, Failure) else "")
+        statuses.append(row_status)
+        reasons.append(row_reason)
+    return {"index": batch["index"], "source": _strings(batch["source"]), "target": _strings(batch["target"]),
+            "status": statuses, "reason": reasons}  # fmt: skip
 
 
 # -- the driver's side --------------------------------------------------------------------------------
