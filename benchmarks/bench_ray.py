@@ -98,6 +98,28 @@ def break_even(local: dict, other: dict) -> float | None:
     return max(other["fixed"] - local["fixed"], 0.0) / gain
 
 
+def cpu_stages(photos: list[Path]) -> dict[str, float]:
+    """Seconds a photo of decoding and of encoding (JPEG, as --format same writes it) on one core: what
+    the CPUs of a GPU node must do for every photo, whatever the GPU."""
+    import torch
+
+    from zoo_core.io.images import load_image, save_image
+
+    torch.set_num_threads(1)
+    decode = encode = 0.0
+    with tempfile.TemporaryDirectory() as out:
+        for index, path in enumerate(photos):
+            start = time.perf_counter()
+            photo = load_image(path)
+            middle = time.perf_counter()
+            pixels = (photo.rgb.repeat(3, axis=2) * 255).astype("uint8")
+            between = time.perf_counter()
+            save_image(pixels, Path(out) / f"{index}.jpg")
+            decode += middle - start
+            encode += time.perf_counter() - between
+    return {"decode_s": decode / len(photos), "encode_s": encode / len(photos)}
+
+
 def cpu_line() -> str:
     text = Path("/proc/cpuinfo").read_text(errors="ignore") if Path("/proc/cpuinfo").exists() else ""
     name = next((line.split(":", 1)[1].strip() for line in text.splitlines() if line.startswith("model name")), "?")
@@ -161,6 +183,7 @@ def main() -> None:
                 shutil.copy(source, folders[count] / source.name)
         load = os.getloadavg()[0]
         print(f"{cpu_line()}; load average {load:.1f} at the start", flush=True)
+        stages = cpu_stages(sources[: args.large])
         results = []
         configs = configurations(args.gpus_per_worker)
         for model in args.models:
@@ -195,9 +218,13 @@ def main() -> None:
             pays = "never" if n is None else f"{n:,.0f} photos"
         print(f"| {r['model']} | {r['config']} | {r['t_small']:.1f} | {r['t_large']:.1f} | {r['fixed']:.1f} "
               f"| {r['rate']:.2f} | {ratio} | {wall} | {pays} |")  # fmt: skip
+    print(f"\nper photo on one core: decode {stages['decode_s'] * 1000:.1f} ms, encode JPEG "
+          f"{stages['encode_s'] * 1000:.1f} ms: a node feeds at most {1 / sum(stages.values()):.0f} photos/s a core "
+          "to its workers, whatever they run on")  # fmt: skip
     if args.json:
         args.json.write_text(json.dumps({"cpu": cpu_line(), "size": args.size, "batch_size": args.batch_size,
-                                         "load_average_start": load, "results": results}, indent=2))  # fmt: skip
+                                         "load_average_start": load, "cpu_stages": stages, "results": results},
+                                        indent=2))  # fmt: skip
     if args.plot:
         plot(results, args.large, args.plot)
         print(f"\nplot: {args.plot}")

@@ -262,7 +262,8 @@ def test_a_list_of_paths_and_file_uris_in_and_out(ray_session, photos, weights_d
     files, failures = list_inputs([listing, f"file://{photos}/sub", "file:///nowhere/at/all"])
     assert len(files) == 4 + 11 and [f.reason for f in failures] == ["file:///nowhere/at/all: no such file or folder"]
     out = f"file://{tmp_path}/bucket/out"
-    report = _run_ray(files, out, weights_dir, batch_size=2, listing_failures=failures)
+    model = create_model("zhang-rebal", weights=weights_dir)  # a loaded model: saved for the workers
+    report = colorize_files_ray(model, files, out, batch_size=2, listing_failures=failures)
     assert len(report.written) == 3 + 11 and len(report.failures) == 2
     assert "file://" in report.failures[1].reason and "not an image file" in report.failures[1].reason
     written = _outputs(tmp_path / "bucket" / "out")

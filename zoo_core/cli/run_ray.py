@@ -80,5 +80,6 @@ def run_on_ray(
         finally:
             bar.close()
     note(f"manifest: {report.manifest}")
-    speed = f" in {report.seconds:.1f} s, {report.images_per_second:.2f} images/s" if report.written else ""
+    speed = (f" in {report.seconds:.1f} s ({report.images_per_second:.2f} images/s; Ray started in "
+             f"{report.startup_seconds:.1f} s)") if report.written else ""  # fmt: skip
     summarize(report, output, speed)

@@ -120,13 +120,45 @@ def colorize_files_ray(
     else a local Ray started for this call; a Ray already initialised in this process is used).
     Outputs already present are skipped unless ``overwrite``; ``on_done`` hears of every input.
     """
-    ray = _import_ray()
-    _check_options(fmt, precision, device, batch_size, workers, gpus_per_worker, cpus_per_worker)
-    colorizer, spec, weights_dir = _resolve_model(model, weights, progress, notify, on_weights)
     from ..render.render import check_controls
 
-    checked = check_controls(colorizer, controls)
-    del colorizer  # the workers load their own copies
+    ray = _import_ray()
+    _check_options(fmt, precision, device, batch_size, workers, gpus_per_worker, cpus_per_worker)
+    with contextlib.ExitStack() as scratch:
+        colorizer, spec, weights_dir = _resolve_model(model, weights, progress, notify, on_weights, scratch)
+        checked = check_controls(colorizer, controls)
+        del colorizer  # the workers load their own copies
+        return _colorize(ray, spec, weights_dir, inputs, out_dir, controls=checked, batch_size=batch_size,
+                         overwrite=overwrite, precision=precision, fmt=fmt, quality=quality, max_pixels=max_pixels,
+                         device=device, address=address, workers=workers, gpus_per_worker=gpus_per_worker,
+                         cpus_per_worker=cpus_per_worker, listing_failures=listing_failures, on_start=on_start,
+                         on_done=on_done, notify=notify)  # fmt: skip
+
+
+def _colorize(
+    ray: Any,
+    spec: Any,
+    weights_dir: Path,
+    inputs: Sequence[str | os.PathLike[str]],
+    out_dir: str | os.PathLike[str],
+    *,
+    controls: dict[str, Any],
+    batch_size: int,
+    overwrite: bool,
+    precision: str,
+    fmt: str,
+    quality: int,
+    max_pixels: int | None,
+    device: str,
+    address: str | None,
+    workers: int,
+    gpus_per_worker: float,
+    cpus_per_worker: float,
+    listing_failures: Sequence[Failure],
+    on_start: Callable[[int], None] | None,
+    on_done: Callable[[Done], None] | None,
+    notify: Callable[[str], None] | None,
+) -> RayReport:
     out = as_location(out_dir)
     if isinstance(out, Path):
         if out.exists() and not out.is_dir():
@@ -164,7 +196,7 @@ def colorize_files_ray(
         if plan.todo:
             _run_pipeline(ray, plan.todo, report, finish, address=address, workers=workers,
                           gpus_per_worker=gpus_per_worker, cpus_per_worker=cpus_per_worker,
-                          batch_size=batch_size, weights_dir=weights_dir, spec_name=spec.name, controls=checked,
+                          batch_size=batch_size, weights_dir=weights_dir, spec_name=spec.name, controls=controls,
                           device=device, precision=precision, max_pixels=max_pixels, quality=quality,
                           overwrite=overwrite, kill_after=kill_after, notify=notify)  # fmt: skip
     return report
@@ -196,12 +228,14 @@ def _run_pipeline(
     notify: Callable[[str], None] | None,
 ) -> None:
     began = time.perf_counter()
-    started_here = _connect(ray, address)
-    report.startup_seconds = time.perf_counter() - began
+    joined = ray.is_initialized()  # a Ray this process already uses (tests, notebooks) is left running
     done = bytearray(len(todo))  # one byte a photo: each is reported once, whatever Ray retried
     iterator: Iterator[dict[str, Any]] | None = None
     try:
-        _check_resources(ray, workers, cpus_per_worker, gpus_per_worker, strict=started_here, notify=notify)
+        _connect(ray, address)
+        report.startup_seconds = time.perf_counter() - began
+        _check_resources(ray, workers, cpus_per_worker, gpus_per_worker, strict=not joined and not _remote(address),
+                         notify=notify)  # fmt: skip
         payload = ray.put(_weight_files(weights_dir))  # kept referenced here until the run ends
         blocks = _plan_blocks(todo, batch_size)
         with _quiet_ray_data():
@@ -243,7 +277,7 @@ def _run_pipeline(
         if close is not None:
             with contextlib.suppress(Exception):
                 close()
-        if started_here:
+        if not joined and ray.is_initialized():
             ray.shutdown()
 
 
@@ -257,8 +291,8 @@ def _plan_blocks(todo: list[tuple[Location, Location]], batch_size: int) -> list
     count = len(todo)
     offsets = np.minimum(np.arange(0, count + batch_size, batch_size), count)
     offsets = pa.array(np.unique(offsets).astype(np.int32))
-    sources = pa.array([str(source) for source, _ in todo], type=pa.string())
-    targets = pa.array([str(target) for _, target in todo], type=pa.string())
+    sources = pa.array([str(source) for source, _ in todo], type=pa.large_string())  # past 2 GB of paths
+    targets = pa.array([str(target) for _, target in todo], type=pa.large_string())
     table = pa.table({
         "index": pa.ListArray.from_arrays(offsets, pa.array(np.arange(count, dtype=np.int64))),
         "source": pa.ListArray.from_arrays(offsets, sources),
@@ -277,32 +311,28 @@ def _objects(items: Sequence[Any]) -> np.ndarray:
     return column
 
 
-def _strings(column: np.ndarray) -> list[list[str]]:
-    return [[str(value) for value in row] for row in column]
+def _decode(batch: dict[str, np.ndarray], max_pixels: int | None) -> Iterator[dict[str, Any]]:
+    """CPU task: read the photos of each group (render.batch.read_photo); failures travel as text.
 
-
-def _decode(batch: dict[str, np.ndarray], max_pixels: int | None) -> dict[str, Any]:
-    """CPU task: read each photo of each group (render.batch.read_photo); failures travel as text."""
-    errors, exact, wide, alphas = [], [], [], []
-    for sources in batch["source"]:
-        row = ([], [], [], [])
+    One group is yielded at a time, so a task holds one group of decoded photos beyond the block
+    Ray is filling (its target size), however many groups its input block has.
+    """
+    for index, sources, targets in zip(batch["index"], batch["source"], batch["target"], strict=True):
+        errors, exact, wide, alphas = [], [], [], []
         for source in sources:
             location = as_location(str(source))
             photo = (read_uri_photo(location, max_pixels) if isinstance(location, UriPath)
                      else read_photo(location, max_pixels))  # fmt: skip
             if isinstance(photo, Failure):
-                for column, value in zip(row, (photo.reason, None, None, None), strict=True):
-                    column.append(value)
-                continue
-            pixels8 = _as_uint8(photo.rgb)
-            for column, value in zip(row, ("", pixels8, photo.rgb if pixels8 is None else None, photo.alpha),
-                                     strict=True):  # fmt: skip
+                values = (photo.reason, None, None, None)
+            else:
+                pixels8 = _as_uint8(photo.rgb)
+                values = ("", pixels8, photo.rgb if pixels8 is None else None, photo.alpha)
+            for column, value in zip((errors, exact, wide, alphas), values, strict=True):
                 column.append(value)
-        for column, values in zip((errors, exact, wide, alphas), row, strict=True):
-            column.append(values)
-    return {"index": _objects([list(map(int, i)) for i in batch["index"]]), "source": _strings(batch["source"]),
-            "target": _strings(batch["target"]), "error": errors, "pixels8": _objects(exact),
-            "pixelsf": _objects(wide), "alpha": _objects(alphas)}  # fmt: skip
+        yield {"index": _objects([[int(i) for i in index]]), "source": [[str(s) for s in sources]],
+               "target": [[str(t) for t in targets]], "error": [errors], "pixels8": _objects([exact]),
+               "pixelsf": _objects([wide]), "alpha": _objects([alphas])}  # fmt: skip
 
 
 def _as_uint8(rgb: np.ndarray) -> np.ndarray | None:
@@ -352,28 +382,26 @@ class _ColorizeActor:
         finally:
             shutil.rmtree(folder, ignore_errors=True)
 
-    def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, Any]:
+    def __call__(self, batch: dict[str, np.ndarray]) -> Iterator[dict[str, Any]]:
         self.calls += 1
         self._maybe_die()
-        errors_out, pixels_out = [], []
-        for sources, errors, exact, wide, alphas in zip(batch["source"], batch["error"], batch["pixels8"],
-                                                        batch["pixelsf"], batch["alpha"], strict=True):  # fmt: skip
+        rows = zip(batch["index"], batch["source"], batch["target"], batch["error"], batch["pixels8"],
+                   batch["pixelsf"], batch["alpha"], strict=True)  # fmt: skip
+        for index, sources, targets, errors, exact, wide, alphas in rows:
             errors = [str(e) for e in errors]
             pixels: list[np.ndarray | None] = [None] * len(errors)
-            rows = [row for row, error in enumerate(errors) if not error]
-            if rows:  # the local engine's chunk: the group minus the photos that failed to decode
-                photos = [self._photo(exact[row], wide[row], alphas[row]) for row in rows]
-                results = colorize_photos(self.model, photos, [str(sources[row]) for row in rows], self.controls,
+            good = [row for row, error in enumerate(errors) if not error]
+            if good:  # the local engine's chunk: the group minus the photos that failed to decode
+                photos = [self._photo(exact[row], wide[row], alphas[row]) for row in good]
+                results = colorize_photos(self.model, photos, [str(sources[row]) for row in good], self.controls,
                                           self.device, self.precision)  # fmt: skip
-                for row, result in zip(rows, results, strict=True):
+                for row, result in zip(good, results, strict=True):
                     if isinstance(result, Failure):
                         errors[row] = result.reason
                     else:
                         pixels[row] = result
-            errors_out.append(errors)
-            pixels_out.append(pixels)
-        return {"index": batch["index"], "source": _strings(batch["source"]), "target": _strings(batch["target"]),
-                "error": errors_out, "pixels": _objects(pixels_out)}  # fmt: skip
+            yield {"index": _objects([list(index)]), "source": [[str(s) for s in sources]],
+                   "target": [[str(t) for t in targets]], "error": [errors], "pixels": _objects([pixels])}  # fmt: skip
 
     @staticmethod
     def _photo(exact: np.ndarray | None, wide: np.ndarray | None, alpha: np.ndarray | None) -> Any:
@@ -414,8 +442,9 @@ def _write(batch: dict[str, np.ndarray], quality: int, overwrite: bool) -> dict[
             row_reason.append(written.reason if isinstance(written, Failure) else "")
         statuses.append(row_status)
         reasons.append(row_reason)
-    return {"index": batch["index"], "source": _strings(batch["source"]), "target": _strings(batch["target"]),
-            "status": statuses, "reason": reasons}  # fmt: skip
+    return {"index": batch["index"], "source": [[str(v) for v in row] for row in batch["source"]],
+            "target": [[str(v) for v in row] for row in batch["target"]], "status": statuses,
+            "reason": reasons}  # fmt: skip
 
 
 # -- the driver's side --------------------------------------------------------------------------------
@@ -456,7 +485,12 @@ def _check_options(
 
 
 def _resolve_model(
-    model: Any, weights: Any, progress: Any, notify: Callable[[str], None] | None, on_weights: Any
+    model: Any,
+    weights: Any,
+    progress: Any,
+    notify: Callable[[str], None] | None,
+    on_weights: Any,
+    scratch: contextlib.ExitStack,
 ) -> tuple[Any, Any, Path]:
     """(model, spec, the weight files to ship): resolved once, here, by the weights machinery."""
     if isinstance(model, str):
@@ -472,7 +506,7 @@ def _resolve_model(
         raise ColorzooError("the ray engine needs a registered model (a name, or a model create_model built)")
     if weights is not None:
         return model, spec, Path(weights)
-    saved = Path(tempfile.mkdtemp(prefix="colorzoo-ray-model-"))
+    saved = Path(scratch.enter_context(tempfile.TemporaryDirectory(prefix="colorzoo-ray-model-")))
     model.save_pretrained(saved)
     return model, spec, saved
 
@@ -486,20 +520,23 @@ def _weight_files(path: Path) -> dict[str, bytes]:
     return {name: (path / name).read_bytes() for name in (CONFIG_NAME, WEIGHTS_NAME) if (path / name).is_file()}
 
 
-def _connect(ray: Any, address: str | None) -> bool:
-    """Join the cluster at ``address`` (or ``RAY_ADDRESS``), or start a local Ray; True if started here."""
+def _remote(address: str | None) -> bool:
+    return bool(address or os.environ.get("RAY_ADDRESS"))
+
+
+def _connect(ray: Any, address: str | None) -> None:
+    """Join the cluster at ``address`` (or ``RAY_ADDRESS``), or start a local Ray for this run."""
     if ray.is_initialized():
-        return False
+        return
     quiet = {"log_to_driver": False, "logging_level": logging.ERROR}
     try:
-        if address or os.environ.get("RAY_ADDRESS"):
+        if _remote(address):
             ray.init(address=address, **quiet)
         else:
             ray.init(include_dashboard=False, **quiet)
     except (ConnectionError, RuntimeError, ValueError) as exc:
         where = address or os.environ.get("RAY_ADDRESS") or "a local Ray"
         raise ColorzooError(f"--address {where}: cannot start or join Ray ({_first_line(exc)})") from None
-    return True
 
 
 def _check_resources(
