@@ -7,10 +7,12 @@ summary), once on ``--small`` photos and once on ``--large``. Wall time is close
 (images/s once running), and so the number of photos from which Ray's rate pays for its start-up
 (never, where its rate is not above the local engine's).
 
-Configurations: ``local`` (one process, torch's default threads); ``ray-1`` (one worker: one CPU,
-one torch thread, the other CPUs decode and write in Ray tasks); ``ray-2`` (two workers of half a
-CPU each, one torch thread each, one CPU for decoding and writing). ``--gpus-per-worker 1`` makes
-the Ray workers GPU workers and the local engine run on ``cuda``.
+Configurations: ``local`` (one process, torch's default threads: one a core); ``local-1t`` (the
+same with one thread: where other jobs share the cores, OpenMP threads wait on each other whenever
+one is descheduled, which costs the local engine more than Ray's one-thread workers); ``ray-1``
+(one worker: one CPU, one torch thread, the other CPUs decode and write in Ray tasks); ``ray-2``
+(two workers of half a CPU each, one torch thread each, one CPU for decoding and writing).
+``--gpus-per-worker 1`` makes the Ray workers GPU workers and the local engine run on ``cuda``.
 
 Photos: grayscale JPEGs cut from scikit-image's pictures at ``--size`` (each one different), or
 ``--photos DIR``. Models: bundled weights, offline.
@@ -57,20 +59,25 @@ def make_photos(folder: Path, count: int, size: tuple[int, int]) -> list[Path]:
     return paths
 
 
-def configurations(gpus: float) -> dict[str, list[str]]:
+def configurations(gpus: float) -> dict[str, tuple[list[str], dict[str, str]]]:
+    """name -> (options of colorzoo run, environment)."""
+    one_thread = {"OMP_NUM_THREADS": "1"}
     if gpus:
-        return {"local": ["--device", "cuda"],
-                "ray-1": ["--engine", "ray", "--workers", "1", "--gpus-per-worker", str(gpus)],
-                "ray-2": ["--engine", "ray", "--workers", "2", "--gpus-per-worker", str(gpus)]}  # fmt: skip
-    return {"local": [],
-            "ray-1": ["--engine", "ray", "--workers", "1"],
-            "ray-2": ["--engine", "ray", "--workers", "2", "--cpus-per-worker", "0.5"]}  # fmt: skip
+        return {"local": (["--device", "cuda"], {}),
+                "ray-1": (["--engine", "ray", "--workers", "1", "--gpus-per-worker", str(gpus)], {}),
+                "ray-2": (["--engine", "ray", "--workers", "2", "--gpus-per-worker", str(gpus)], {})}  # fmt: skip
+    return {"local": ([], {}),
+            "local-1t": ([], one_thread),
+            "ray-1": (["--engine", "ray", "--workers", "1"], {}),
+            "ray-2": (["--engine", "ray", "--workers", "2", "--cpus-per-worker", "0.5"], {})}  # fmt: skip
 
 
-def timed_run(model: str, photos: Path, options: list[str], batch_size: int) -> tuple[float, int, str]:
+def timed_run(
+    model: str, photos: Path, options: list[str], batch_size: int, extra_env: dict[str, str]
+) -> tuple[float, int, str]:
     """Wall seconds of one ``colorzoo run``, the outputs it wrote, its summary line."""
     with tempfile.TemporaryDirectory(prefix="bench-ray-out-") as out:
-        env = {**os.environ, "COLORZOO_OFFLINE": "1"}
+        env = {**os.environ, "COLORZOO_OFFLINE": "1", **extra_env}
         cmd = [str(BIN / "colorzoo"), "run", model, str(photos), "-o", out, "--batch-size", str(batch_size), *options]
         start = time.perf_counter()
         done = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=3600)
@@ -98,26 +105,35 @@ def break_even(local: dict, other: dict) -> float | None:
     return max(other["fixed"] - local["fixed"], 0.0) / gain
 
 
-def cpu_stages(photos: list[Path]) -> dict[str, float]:
-    """Seconds a photo of decoding and of encoding (JPEG, as --format same writes it) on one core: what
-    the CPUs of a GPU node must do for every photo, whatever the GPU."""
+def cpu_stages(model_name: str, photos: list[Path], batch_size: int) -> dict[str, float]:
+    """CPU seconds a photo, one thread, in this process: decoding, colorizing, encoding (JPEG, what
+    --format same writes for these). CPU time is what other jobs on the machine inflate least, so this
+    is the number to scale from: a core does 1 / total photos a second, a GPU node's CPUs at most
+    cores / (decode + encode)."""
     import torch
 
+    from zoo_core import create_model
     from zoo_core.io.images import load_image, save_image
+    from zoo_core.render.batch import colorize_photos
 
     torch.set_num_threads(1)
-    decode = encode = 0.0
+    model = create_model(model_name, pretrained=True)
+    spent = {"decode_s": 0.0, "colorize_s": 0.0, "encode_s": 0.0}
     with tempfile.TemporaryDirectory() as out:
-        for index, path in enumerate(photos):
-            start = time.perf_counter()
-            photo = load_image(path)
-            middle = time.perf_counter()
-            pixels = (photo.rgb.repeat(3, axis=2) * 255).astype("uint8")
-            between = time.perf_counter()
-            save_image(pixels, Path(out) / f"{index}.jpg")
-            decode += middle - start
-            encode += time.perf_counter() - between
-    return {"decode_s": decode / len(photos), "encode_s": encode / len(photos)}
+        for start in range(0, len(photos), batch_size):
+            chunk = photos[start : start + batch_size]
+            began = time.process_time()
+            loaded = [load_image(path) for path in chunk]
+            decoded = time.process_time()
+            results = colorize_photos(model, loaded, chunk, {}, "cpu", "fp32")
+            colorized = time.process_time()
+            for index, pixels in enumerate(results):
+                save_image(pixels, Path(out) / f"{start + index}.jpg")
+            encoded = time.process_time()
+            spent["decode_s"] += decoded - began
+            spent["colorize_s"] += colorized - decoded
+            spent["encode_s"] += encoded - colorized
+    return {key: value / len(photos) for key, value in spent.items()}
 
 
 def cpu_line() -> str:
@@ -127,7 +143,7 @@ def cpu_line() -> str:
     return f"{name}, {os.cpu_count()} cores, {', '.join(flags) or 'no AVX2'}"
 
 
-def plot(results: list[dict], large: int, path: Path) -> None:
+def plot(results: list[dict], large: int, path: Path, note: str = "") -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -136,7 +152,7 @@ def plot(results: list[dict], large: int, path: Path) -> None:
 
     models = list(dict.fromkeys(r["model"] for r in results))
     fig, axes = plt.subplots(1, len(models), figsize=(5.5 * len(models), 4), squeeze=False)
-    colors = {"local": "tab:blue", "ray-1": "tab:orange", "ray-2": "tab:green"}
+    colors = {"local": "tab:blue", "local-1t": "tab:purple", "ray-1": "tab:orange", "ray-2": "tab:green"}
     counts = np.linspace(0, 2 * large, 50)
     for axis, model in zip(axes[0], models, strict=True):
         for r in (r for r in results if r["model"] == model):
@@ -149,7 +165,7 @@ def plot(results: list[dict], large: int, path: Path) -> None:
         axis.set_ylabel("wall seconds of colorzoo run")
         axis.legend(fontsize=8)
         axis.grid(alpha=0.3)
-    fig.suptitle(f"local engine vs Ray on {cpu_line()}", fontsize=9)
+    fig.suptitle(f"colorzoo run, local engine vs --engine ray: {cpu_line()}{note}", fontsize=9)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)
@@ -164,7 +180,7 @@ def main() -> None:
     parser.add_argument("--large", type=int, default=160)
     parser.add_argument("--batch-size", type=int, default=4)
     parser.add_argument("--repeats", type=int, default=1, help="runs of each; the fastest counts")
-    parser.add_argument("--configs", nargs="+", default=["local", "ray-1", "ray-2"])
+    parser.add_argument("--configs", nargs="+", default=["local", "local-1t", "ray-1", "ray-2"])
     parser.add_argument("--gpus-per-worker", type=float, default=0.0)
     parser.add_argument("--json", type=Path)
     parser.add_argument("--plot", type=Path)
@@ -183,15 +199,16 @@ def main() -> None:
                 shutil.copy(source, folders[count] / source.name)
         load = os.getloadavg()[0]
         print(f"{cpu_line()}; load average {load:.1f} at the start", flush=True)
-        stages = cpu_stages(sources[: args.large])
-        results = []
+        results: list[dict] = []
+        stages: dict[str, dict[str, float]] = {}
         configs = configurations(args.gpus_per_worker)
         for model in args.models:
             for name in args.configs:
                 times = {}
                 for count in (args.small, args.large):
                     for _ in range(args.repeats):  # the fastest of a few: other work on the machine only adds
-                        seconds, written, summary = timed_run(model, folders[count], configs[name], args.batch_size)
+                        seconds, written, summary = timed_run(model, folders[count], *configs[name][:1],
+                                                              args.batch_size, configs[name][1])  # fmt: skip
                         assert written == count, (model, name, count, summary)
                         times[count] = min(seconds, times.get(count, seconds))
                         print(f"{model:20} {name:6} {count:5} photos {seconds:7.1f} s   {summary}", flush=True)
@@ -199,16 +216,18 @@ def main() -> None:
                 results.append({"model": model, "config": name, "small": args.small, "large": args.large,
                                 "t_small": times[args.small], "t_large": times[args.large], "fixed": fixed,
                                 "rate": rate})  # fmt: skip
+            stages[model] = cpu_stages(model, sources[: min(args.large, 48)], args.batch_size)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
     print(f"\n{cpu_line()}; {width}x{height} grayscale JPEGs, batch {args.batch_size}; "
           f"load average {load:.1f} -> {os.getloadavg()[0]:.1f}\n")  # fmt: skip
+    base = args.configs[0]
     print(f"| model | engine | {args.small} photos (s) | {args.large} photos (s) | start-up (s) | images/s once "
-          f"running | rate vs local | {args.large} photos vs local | pays from |")  # fmt: skip
+          f"running | rate vs {base} | {args.large} photos vs {base} | pays from |")  # fmt: skip
     print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
-    for r in results:
-        local = next((b for b in results if b["model"] == r["model"] and b["config"] == "local"), None)
+    for r in results:  # against the first configuration (--configs), on the same model
+        local = next((b for b in results if b["model"] == r["model"] and b["config"] == args.configs[0]), None)
         ratio = f"{r['rate'] / local['rate']:.2f}x" if local else "-"
         wall = f"{local['t_large'] / r['t_large']:.2f}x" if local else "-"
         if local is None or r is local:
@@ -218,15 +237,19 @@ def main() -> None:
             pays = "never" if n is None else f"{n:,.0f} photos"
         print(f"| {r['model']} | {r['config']} | {r['t_small']:.1f} | {r['t_large']:.1f} | {r['fixed']:.1f} "
               f"| {r['rate']:.2f} | {ratio} | {wall} | {pays} |")  # fmt: skip
-    print(f"\nper photo on one core: decode {stages['decode_s'] * 1000:.1f} ms, encode JPEG "
-          f"{stages['encode_s'] * 1000:.1f} ms: a node feeds at most {1 / sum(stages.values()):.0f} photos/s a core "
-          "to its workers, whatever they run on")  # fmt: skip
+    print("\nCPU time a photo, one thread (ms): what a core spends, however busy the machine")
+    print("| model | decode | colorize | encode JPEG | total | photos/s a core |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for model, cost in stages.items():
+        total = sum(cost.values())
+        print(f"| {model} | {cost['decode_s'] * 1e3:.1f} | {cost['colorize_s'] * 1e3:.1f} | "
+              f"{cost['encode_s'] * 1e3:.1f} | {total * 1e3:.1f} | {1 / total:.1f} |")  # fmt: skip
     if args.json:
         args.json.write_text(json.dumps({"cpu": cpu_line(), "size": args.size, "batch_size": args.batch_size,
-                                         "load_average_start": load, "cpu_stages": stages, "results": results},
+                                         "load_average_start": load, "cpu_seconds_a_photo": stages, "results": results},
                                         indent=2))  # fmt: skip
     if args.plot:
-        plot(results, args.large, args.plot)
+        plot(results, args.large, args.plot, f"; {args.size} JPEGs, batch {args.batch_size}; load average {load:.0f}")
         print(f"\nplot: {args.plot}")
 
 

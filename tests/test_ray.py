@@ -276,6 +276,14 @@ def test_a_list_of_paths_and_file_uris_in_and_out(ray_session, photos, weights_d
     assert not again.written and len(again.skipped) == 14
 
 
+@pytest.mark.skipif(torch.backends.mps.is_available(), reason="needs a machine without Apple MPS")
+def test_a_worker_that_cannot_start_is_one_line(ray_session, photos, weights_dir, tmp_path):
+    from zoo_core.errors import ColorzooError
+
+    with pytest.raises(ColorzooError, match=r"^the Ray run stopped: a worker: device mps requested, but Apple MPS"):
+        _run_ray([photos / "p005.png"], tmp_path, weights_dir, device="mps")
+
+
 def test_the_cli_checks_options_before_ray_starts(cli, weights_dir, astronaut_png, tmp_path):
     base = ["run", "zhang-rebal", astronaut_png, "--weights", weights_dir, "-o", tmp_path / "out"]
     for extra, message in [

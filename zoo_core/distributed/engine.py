@@ -9,7 +9,8 @@ Per photo (every step is the local engine's own function, from ``render.batch``)
 
     driver    list inputs; plan outputs (plan_outputs: the one naming rule, refusals, outputs
               already there); resolve the weights once (cache, sha256); check the controls
-    decode    CPU tasks    read_photo; pixels travel as numpy arrays (uint8 when that is exact)
+    decode    CPU tasks    read_photo; pixels travel as numpy arrays (uint8 when that is exact),
+                           one binary cell a forward-pass group
     colorize  actor pool   colorize_photos; each actor loads the model once, from the weight
                            files the driver put in the object store (no worker downloads)
     write     CPU tasks    write_photo: atomic, never over an existing file unless --overwrite
@@ -30,6 +31,8 @@ import hashlib
 import logging
 import math
 import os
+import pickle
+import re
 import shutil
 import tempfile
 import time
@@ -270,7 +273,7 @@ def _run_pipeline(
     except KeyboardInterrupt:
         report.interrupted = True
     except ray.exceptions.RayError as exc:
-        raise ColorzooError(f"the Ray run stopped: {_first_line(exc)}") from None
+        raise ColorzooError(f"the Ray run stopped: {_root_cause(exc)}") from None
     finally:
         report.seconds = time.perf_counter() - began
         close = getattr(iterator, "close", None)
@@ -303,12 +306,22 @@ def _plan_blocks(todo: list[tuple[Location, Location]], batch_size: int) -> list
     return [table.slice(start, per_block) for start in range(0, groups, per_block)]
 
 
-def _objects(items: Sequence[Any]) -> np.ndarray:
-    """A numpy object column (one entry a group: a list of arrays, None where a photo has none)."""
-    column = np.empty(len(items), dtype=object)
-    for row, item in enumerate(items):
-        column[row] = item
-    return column
+def _pack(arrays: list[Any]) -> bytes:
+    """One group's numpy arrays (None where a photo has none) as one binary cell.
+
+    Pickled here rather than left to Ray: Ray infers an Arrow type from the values, so a group of
+    photos without alpha (all None) would become a null column beside pickled ones, and a block
+    that mixes both loses its rows. Our own pipeline writes and reads these cells, nothing else.
+    """
+    return pickle.dumps(arrays, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _unpack(cell: Any) -> list[Any]:
+    return pickle.loads(cell)  # written by _pack in this very run
+
+
+def _ints(column: Any) -> list[int]:
+    return [int(value) for value in column]
 
 
 def _decode(batch: dict[str, np.ndarray], max_pixels: int | None) -> Iterator[dict[str, Any]]:
@@ -330,9 +343,8 @@ def _decode(batch: dict[str, np.ndarray], max_pixels: int | None) -> Iterator[di
                 values = ("", pixels8, photo.rgb if pixels8 is None else None, photo.alpha)
             for column, value in zip((errors, exact, wide, alphas), values, strict=True):
                 column.append(value)
-        yield {"index": _objects([[int(i) for i in index]]), "source": [[str(s) for s in sources]],
-               "target": [[str(t) for t in targets]], "error": [errors], "pixels8": _objects([exact]),
-               "pixelsf": _objects([wide]), "alpha": _objects([alphas])}  # fmt: skip
+        yield {"index": [_ints(index)], "source": [[str(s) for s in sources]], "target": [[str(t) for t in targets]],
+               "error": [errors], "photos": [_pack(list(zip(exact, wide, alphas, strict=True)))]}  # fmt: skip
 
 
 def _as_uint8(rgb: np.ndarray) -> np.ndarray | None:
@@ -385,14 +397,14 @@ class _ColorizeActor:
     def __call__(self, batch: dict[str, np.ndarray]) -> Iterator[dict[str, Any]]:
         self.calls += 1
         self._maybe_die()
-        rows = zip(batch["index"], batch["source"], batch["target"], batch["error"], batch["pixels8"],
-                   batch["pixelsf"], batch["alpha"], strict=True)  # fmt: skip
-        for index, sources, targets, errors, exact, wide, alphas in rows:
+        rows = zip(batch["index"], batch["source"], batch["target"], batch["error"], batch["photos"], strict=True)
+        for index, sources, targets, errors, cell in rows:
             errors = [str(e) for e in errors]
+            decoded = _unpack(cell)
             pixels: list[np.ndarray | None] = [None] * len(errors)
             good = [row for row, error in enumerate(errors) if not error]
             if good:  # the local engine's chunk: the group minus the photos that failed to decode
-                photos = [self._photo(exact[row], wide[row], alphas[row]) for row in good]
+                photos = [self._photo(*decoded[row]) for row in good]
                 results = colorize_photos(self.model, photos, [str(sources[row]) for row in good], self.controls,
                                           self.device, self.precision)  # fmt: skip
                 for row, result in zip(good, results, strict=True):
@@ -400,8 +412,8 @@ class _ColorizeActor:
                         errors[row] = result.reason
                     else:
                         pixels[row] = result
-            yield {"index": _objects([list(index)]), "source": [[str(s) for s in sources]],
-                   "target": [[str(t) for t in targets]], "error": [errors], "pixels": _objects([pixels])}  # fmt: skip
+            yield {"index": [_ints(index)], "source": [[str(s) for s in sources]],
+                   "target": [[str(t) for t in targets]], "error": [errors], "pixels": [_pack(pixels)]}  # fmt: skip
 
     @staticmethod
     def _photo(exact: np.ndarray | None, wide: np.ndarray | None, alpha: np.ndarray | None) -> Any:
@@ -426,10 +438,10 @@ class _ColorizeActor:
 def _write(batch: dict[str, np.ndarray], quality: int, overwrite: bool) -> dict[str, Any]:
     """CPU task: encode and write each output (render.batch.write_photo: atomic, exclusive)."""
     statuses, reasons = [], []
-    for sources, targets, errors, pixels in zip(batch["source"], batch["target"], batch["error"], batch["pixels"],
-                                                strict=True):  # fmt: skip
+    for sources, targets, errors, cell in zip(batch["source"], batch["target"], batch["error"], batch["pixels"],
+                                              strict=True):  # fmt: skip
         row_status, row_reason = [], []
-        for source, target, error, image in zip(sources, targets, errors, pixels, strict=True):
+        for source, target, error, image in zip(sources, targets, errors, _unpack(cell), strict=True):
             if error:
                 row_status.append(FAILED)
                 row_reason.append(str(error))
@@ -442,7 +454,8 @@ def _write(batch: dict[str, np.ndarray], quality: int, overwrite: bool) -> dict[
             row_reason.append(written.reason if isinstance(written, Failure) else "")
         statuses.append(row_status)
         reasons.append(row_reason)
-    return {"index": batch["index"], "source": [[str(v) for v in row] for row in batch["source"]],
+    return {"index": [_ints(row) for row in batch["index"]],
+            "source": [[str(v) for v in row] for row in batch["source"]],
             "target": [[str(v) for v in row] for row in batch["target"]], "status": statuses,
             "reason": reasons}  # fmt: skip
 
@@ -598,6 +611,20 @@ def _kill_switch() -> tuple[int, str] | None:
 
 def _real(path: Location) -> Location:
     return path if isinstance(path, UriPath) else Path(os.path.realpath(path))
+
+
+def _root_cause(exc: BaseException) -> str:
+    """What went wrong in a worker: colorzoo's own one-line error if one is behind Ray's wrapping
+    (a worker that cannot load the model or open its device), else Ray's first line."""
+    seen: set[int] = set()
+    current: Any = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, ColorzooError):
+            return f"a worker: {current}"
+        seen.add(id(current))
+        current = getattr(current, "cause", None) or current.__cause__
+    found = re.findall(r"zoo_core\.errors\.\w+: (.+)", str(exc))
+    return f"a worker: {found[-1].strip()}" if found else _first_line(exc)
 
 
 def _first_line(exc: BaseException) -> str:
