@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import hashlib
 import logging
 import math
@@ -167,7 +168,8 @@ def _colorize(
         if out.exists() and not out.is_dir():
             raise ColorzooError(f"-o {out}: is a file, not a folder")
         out.mkdir(parents=True, exist_ok=True)
-        plan = plan_outputs([as_location(p) for p in inputs], out, spec.name, fmt, overwrite, real=_real)
+        plan = plan_outputs([as_location(p) for p in inputs], out, spec.name, fmt, overwrite, exists=_listed(),
+                            real=_real)  # fmt: skip
     else:
         existing = existing_files(out)
         plan = plan_outputs([as_location(p) for p in inputs], out, spec.name, fmt, overwrite,
@@ -609,8 +611,32 @@ def _kill_switch() -> tuple[int, str] | None:
     return (int(count), marker) if sep and count.isdigit() and marker else None
 
 
+def _listed() -> Callable[[Path], bool]:
+    """``exists`` for the plan: one listing a folder, not a file-system call an output (NFS at archive scale)."""
+    folders: dict[str, set[str]] = {}
+
+    def exists(target: Path) -> bool:
+        folder = str(target.parent)
+        if folder not in folders:
+            try:
+                folders[folder] = set(os.listdir(folder))
+            except OSError:
+                folders[folder] = set()
+        return target.name in folders[folder]
+
+    return exists
+
+
 def _real(path: Location) -> Location:
-    return path if isinstance(path, UriPath) else Path(os.path.realpath(path))
+    """Where a path really is, for the plan's collision checks: its folder resolved once per folder
+    (a million photos in a thousand folders cost a thousand resolutions, not a million; a link to a
+    file is taken as it stands: an output never replaces a file anyway, it is created exclusively)."""
+    return path if isinstance(path, UriPath) else _real_folder(str(path.parent)) / path.name
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _real_folder(folder: str) -> Path:
+    return Path(os.path.realpath(folder))
 
 
 def _root_cause(exc: BaseException) -> str:
