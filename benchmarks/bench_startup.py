@@ -18,8 +18,8 @@ import sys
 import time
 from pathlib import Path
 
-COMMANDS = ["run", "train", "priors", "eval", "compare", "bench", "download", "import", "publish", "cache", "list",
-            "info"]  # fmt: skip
+COMMANDS = ["run", "train", "priors", "eval", "compare", "bench", "download", "import", "publish", "cache", "serve",
+            "list", "info"]  # fmt: skip
 
 
 def timed(cmd: list[str], repeats: int) -> float:

@@ -10,6 +10,10 @@ cd "$(dirname "$0")/.."
 out=$(realpath -m "${1:-dist}")
 python=${PYTHON:-$(command -v python)}
 mkdir -p "$out"
+if ! "$python" -c "import build" 2>/dev/null; then  # PyPA's builder: not among colorzoo's runtime dependencies
+  echo "== installing the build package"
+  "$python" -m pip install --quiet --disable-pip-version-check "build>=1.2"
+fi
 for project in . packaging/colorzoo plugins/zhang plugins/pix2pix plugins/koalarization plugins/resenc \
                plugins/ddcolor plugins/deoldify; do
   echo "== $project"

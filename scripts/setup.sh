@@ -2,9 +2,10 @@
 # Set up everything colorzoo needs in ./.venv: PyTorch (pinned), colorzoo-core, its plugins.
 #   scripts/setup.sh          runtime: the core and the default family (plugins/zhang), editable
 #   scripts/setup.sh --all    plus every optional family (plugins/*), editable
-#   scripts/setup.sh --test   plus the test tools (pytest, ruff, olah, build, onnx...) and the reference
-#                             implementations the tests compare with (.refs/); not the optional families:
-#                             the tests import them from plugins/ and install them where they need to
+#   scripts/setup.sh --test   plus the test tools (pytest, ruff, olah, build, onnx, gradio, selenium...) and the
+#                             reference implementations the tests compare with (.refs/), and, as root where
+#                             apt-get exists, Debian's chromium + chromium-driver for the browser test; not the
+#                             optional families: the tests import them from plugins/ and install them as needed
 # Safe to re-run: pip skips what is already installed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,5 +36,11 @@ if [ "${1:-}" = "--test" ]; then
   echo "== installing the test tools"
   pip_install -e ".[test]"
   bash scripts/install_references.sh
+  # The browser test of `colorzoo serve` drives Debian's headless Chromium (skipped, saying why, without it).
+  if ! command -v chromedriver >/dev/null && command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
+    echo "== installing chromium and chromium-driver (browser test of colorzoo serve)"
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; } \
+      >/dev/null || echo "   (could not install them: the browser test will be skipped)"
+  fi
 fi
 colorzoo --version

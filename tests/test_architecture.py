@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from zoo_core import Control, ControlError, hookimpl
-from zoo_core.controls import parse_controls
+from zoo_core.controls import ControlType, parse_controls
 from zoo_core.plugins import manager as plugins
 
 ROOT = Path(__file__).parent.parent
@@ -19,13 +19,14 @@ CORE = ROOT / "zoo_core"
 
 #: Bottom to top; a module may import its own layer or lower ones, never higher ones.
 LAYERS = [
-    {"errors", "controls", "io", "catalog"},
+    {"errors", "settings", "controls", "io", "catalog"},
     {"spec", "color"},
     {"models"},
     {"weights"},
     {"render"},
     {"plugins"},
     {"training", "evaluation", "testing", "distributed"},
+    {"ui"},
     {"cli"},
 ]
 LAYER_OF = {name: i for i, names in enumerate(LAYERS) for name in names}
@@ -96,13 +97,18 @@ def test_list_info_and_help_do_not_import_torch():
 
 def test_controls_are_typed_and_checked():
     controls = (
-        Control("temperature", "float", 0.38, "t", minimum=0.0),
-        Control("colors", "str", None, "c", choices=("red", "blue")),
-        Control("hint", lambda text: tuple(int(v) for v in text.split(",")), None, "h", repeatable=True),
-        Control("steps", "int", 3, "n", minimum=1, maximum=9),
+        Control(name="temperature", type="float", default=0.38, help="t", minimum=0.0),
+        Control(name="colors", type="str", help="c", choices=("red", "blue")),
+        Control(name="hint", type="point-color", help="h", repeatable=True),
+        Control(name="steps", type="int", default=3, help="n", minimum=1, maximum=9),
+        Control(name="size", type="int", default=64, help="s", minimum=32, step=32),
+        Control(name="pair", type=ControlType(name="A,B", parse=lambda t: tuple(int(v) for v in t.split(","))),
+                help="p"),
     )
-    values = parse_controls(controls, [("temperature", "0.5"), ("hint", "1,2"), ("hint", "3,4"), ("steps", "4")])
-    assert values == {"temperature": 0.5, "hint": ((1, 2), (3, 4)), "steps": 4}
+    values = parse_controls(controls, [("temperature", "0.5"), ("hint", "1,2,#ff0000"), ("hint", "3,4,#0000ff"),
+                                       ("steps", "4"), ("size", "96"), ("pair", "5,6")])  # fmt: skip
+    assert values == {"temperature": 0.5, "hint": ((1, 2, (1.0, 0.0, 0.0)), (3, 4, (0.0, 0.0, 1.0))), "steps": 4,
+                      "size": 96, "pair": (5, 6)}  # fmt: skip
     for given, message in [
         ({"temprature": "1"}, "has no control 'temprature'.*did you mean temperature"),
         ({"temperature": "hot"}, "control temperature: .*number, got 'hot'"),
@@ -112,12 +118,22 @@ def test_controls_are_typed_and_checked():
         ({"colors": "green"}, "control colors: expected one of red, blue"),
         ({"steps": "2.5"}, "control steps: expected an integer"),
         ({"steps": 10}, "control steps: must be <= 9"),
-        ({"hint": "x"}, "control hint: "),
+        ({"hint": "x"}, "control hint: expected X,Y,#RRGGBB"),
+        ({"hint": "1,2,red"}, "control hint: expected a color as #RRGGBB"),
+        ({"size": "80"}, "control size: must be a multiple of 32 from 32"),
+        ({"pair": "5,x"}, "control pair: invalid literal"),
     ]:
         with pytest.raises(ControlError, match=message):
             parse_controls(controls, given, model="m")
     with pytest.raises(ControlError, match="given twice"):
         parse_controls(controls, [("steps", "1"), ("steps", "2")])
+    # a control type is one declaration: name, parser and the widget a user interface shows
+    assert [c.widget for c in controls] == ["number", "choice", "point-color", "integer", "integer", "text"]
+    assert controls[4].to_dict()["step"] == 32 and controls[2].to_dict()["type"] == "X,Y,#RRGGBB"
+    with pytest.raises(TypeError, match="ControlType"):
+        Control(name="bare", type=lambda text: text)  # a bare parser has no name and no widget
+    with pytest.raises(ValueError, match="ordered types only"):
+        Control(name="flag", type="bool", minimum=0)
 
 
 def test_info_lists_weight_sets_controls_and_running_parameters(cli):
@@ -127,7 +143,7 @@ def test_info_lists_weight_sets_controls_and_running_parameters(cli):
     assert "8,083,147 parameters (zhang-rebal.compact)" in text  # what runs offline, not the paper's 32.2M
     assert "zhang-rebal.paper: downloadable, 32,236,011 parameters, BSD-2-Clause" in text
     assert "colorization_release_v2-9b330a0b.pth" in text
-    assert "temperature (float, 0 <= value, default 0.38)" in text
+    assert "temperature (float, 0 <= value, default 0.38, also --temperature)" in text
     listing = cli("list")
     assert "8,083,147" in listing.output and "compact: bundled" in " ".join(listing.output.split())
 
@@ -184,3 +200,34 @@ def test_eval_and_compare_are_library_functions(tmp_path, weights_dir):
     files = comparison.write(report)
     assert set(files) >= {"report.md", "metrics.json", "grid.png"} and (report / "report.md").is_file()
     assert json.loads((report / "metrics.json").read_text())["meta"]["images"] == 2
+
+
+def test_families_use_the_public_plugin_api_only():
+    """colorzoo's own families (and the example plugin) import nothing from the core but ``zoo_core`` itself:
+    the plugin API is one documented namespace."""
+    import zoo_core
+
+    offenders = []
+    modules = [*ROOT.glob("plugins/*/colorzoo_*/*.py"), *(ROOT / "tests" / "example_plugin").rglob("*.py")]
+    assert len(modules) > 20
+    for path in modules:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("zoo_core."):
+                offenders.append(f"{path.relative_to(ROOT)}:{node.lineno} imports {node.module}")
+            elif isinstance(node, ast.ImportFrom) and node.module == "zoo_core":
+                missing = [a.name for a in node.names if a.name not in zoo_core.__all__]
+                where = f"{path.relative_to(ROOT)}:{node.lineno}"
+                offenders += [f"{where} imports zoo_core.{n}, which it does not export" for n in missing]
+            elif isinstance(node, ast.Import) and any(a.name.startswith("zoo_core.") for a in node.names):
+                offenders.append(f"{path.relative_to(ROOT)}:{node.lineno} imports a zoo_core submodule")
+    assert not offenders, "\n".join(offenders)
+
+
+def test_plugin_declarations_do_not_import_torch():
+    """Each family's plugin.py is specs only, so `colorzoo list` reads every family without torch."""
+    for path in ROOT.glob("plugins/*/colorzoo_*/plugin.py"):
+        package = path.parent.name
+        code = (f"import sys; sys.path.insert(0, {str(path.parent.parent)!r}); import {package}.plugin; "
+                "print('torch' in sys.modules)")
+        result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0 and result.stdout.strip() == "False", (path, result.stderr)

@@ -141,7 +141,7 @@ def test_outputs_are_not_overwritten_and_inputs_never(cli, tmp_path, weights_dir
     assert cli("run", "zhang-rebal", tmp_path / "a.png", "--weights", weights_dir, "-o", out).exit_code == 0
     (out / "a_zhang-rebal.png").write_bytes(b"keep me")
     again = cli("run", "zhang-rebal", tmp_path / "a.png", "--weights", weights_dir, "-o", out)
-    assert again.exit_code == 1 and "exists; pass --overwrite" in again.output
+    assert again.exit_code == 0 and "1 skipped (already there; --overwrite to redo), 0 failed" in again.output
     assert (out / "a_zhang-rebal.png").read_bytes() == b"keep me"
     forced = cli("run", "zhang-rebal", tmp_path / "a.png", "--weights", weights_dir, "-o", out, "--overwrite")
     assert forced.exit_code == 0 and Image.open(out / "a_zhang-rebal.png").size == (512, 512)

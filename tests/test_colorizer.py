@@ -73,3 +73,50 @@ def test_no_weights_refuses_with_what_to_do():
     # zhang-onehot ships no weights (zhang-rebal, -unbal and -euclidean do)
     with pytest.raises(NoWeightsError, match=r"no weights for zhang-onehot: .*--weights"):
         create_model("zhang-onehot", pretrained=True)
+
+
+def test_every_load_path_attaches_the_spec_so_controls_are_checked(tmp_path):
+    """from_pretrained, load_model and create_model(weights=) load the same way: a misspelt control is refused."""
+    import numpy as np
+
+    from colorzoo_zhang.lite import LiteColorizer
+    from colorzoo_zhang.model import ZhangColorizer
+    from zoo_core import ControlError, Photo, colorize
+
+    create_model("zhang-rebal", width_mult=0.125).save_pretrained(tmp_path)
+    photo = Photo(None, np.full((16, 16, 3), 0.5, dtype=np.float32))
+    for model in (ZhangColorizer.from_pretrained(tmp_path), load_model(tmp_path),
+                  create_model("zhang-rebal", weights=tmp_path)):
+        assert model.spec.name == "zhang-rebal" and not model.training
+        with pytest.raises(ControlError, match="no control 'saturaton'"):
+            colorize(model, [photo], saturaton=2.0)
+        assert colorize(model, [photo], temperature=0.2)[0].shape == (16, 16, 3)
+    with pytest.raises(WeightsError, match=r"for zhang-rebal \(ZhangColorizer\), not LiteColorizer"):
+        LiteColorizer.from_pretrained(tmp_path)
+
+
+def test_every_model_takes_the_saturation_control_and_its_weights_may_record_one(tmp_path):
+    import numpy as np
+
+    from zoo_core import Photo, colorize, get_model_spec, list_models
+    from zoo_core.color.lab import rgb_to_lab
+
+    assert all(spec.control("saturation") is not None for spec in list_models())
+    assert [c.name for c in get_model_spec("zhang-rebal").own_controls] == ["temperature"]
+    torch.manual_seed(3)
+    create_model("zhang-euclidean", width_mult=0.125).save_pretrained(tmp_path / "m")
+    model = load_model(tmp_path / "m")
+    photo = Photo(None, np.random.default_rng(0).random((24, 24, 1), dtype=np.float32))
+
+    def chroma(**controls):
+        out = colorize(model, [photo], **controls)[0]
+        return rgb_to_lab(torch.from_numpy(out).permute(2, 0, 1)[None].float() / 255)[0, 1:]
+
+    assert chroma(saturation=0).abs().max() < 1.0  # gray, up to 8-bit rounding
+    plain, double = chroma().abs().mean(), chroma(saturation=2.0).abs().mean()
+    assert 1.6 * plain < double  # (gamut fitting may trim the most saturated)
+    config = json.loads((tmp_path / "m" / CONFIG_NAME).read_text())
+    (tmp_path / "m" / CONFIG_NAME).write_text(json.dumps({**config, "saturation": 2.0}))
+    model = load_model(tmp_path / "m")
+    assert model.config.saturation == 2.0
+    assert torch.allclose(chroma(), chroma(saturation=2.0))  # the weights' own default

@@ -40,8 +40,8 @@ def test_compare_writes_every_file(cli, small_set, two_models, tmp_path):
     summary = json.loads((out / "metrics.json").read_text())["summary"]
     labels = [row["model"] for row in summary]
     # one row per (model, requested temperature) plus the grayscale baseline, which comes first
-    assert labels == ["grayscale", "zhang-rebal (rebal) T=0.38", "zhang-rebal (rebal) T=1",
-                      "zhang-euclidean (eucl)"]  # fmt: skip
+    assert labels == ["grayscale", "zhang-rebal (rebal) temperature=0.38", "zhang-rebal (rebal) temperature=1",
+                      "zhang-euclidean (eucl)"]
     gray = summary[0]
     assert gray["colorfulness"] < 0.5  # gray really is gray
     assert all(0 <= row["auc"] <= 100 and 0 <= row["ssim"] <= 1 for row in summary)
@@ -50,13 +50,14 @@ def test_compare_writes_every_file(cli, small_set, two_models, tmp_path):
     assert {r["image"] for r in rows} == {"astronaut.png", "coffee.png", "chelsea.png"}
     sweep = json.loads((out / "metrics.json").read_text())["sweep"]
     assert list(sweep) == ["zhang-rebal (rebal)"]
-    temps = [p["temperature"] for p in sweep["zhang-rebal (rebal)"]]
+    assert {p["control"] for p in sweep["zhang-rebal (rebal)"]} == {"temperature"}  # the control its spec sweeps
+    temps = [p["value"] for p in sweep["zhang-rebal (rebal)"]]
     assert temps == sorted(temps) and temps[0] == 0.01 and temps[-1] == 1.0
     report = (out / "report.md").read_text()
     assert "![gray input, each model, ground truth](grid.png)" in report and "| grayscale |" in report
     # each model against the baseline, image by image
     assert "## Against the grayscale baseline" in report and "| zhang-euclidean (eucl) | " in report
-    auc = {(r["image"], r["model"], r["temperature"]): float(r["auc"]) for r in rows}
+    auc = {(r["image"], r["model"], r["setting"]): float(r["auc"]) for r in rows}
     diffs = [auc[image, "zhang-euclidean (eucl)", ""] - auc[image, "grayscale", ""] for image in ("astronaut.png",
              "coffee.png", "chelsea.png")]  # fmt: skip
     versus = summary[3]["auc_vs_gray"]
@@ -123,11 +124,11 @@ def test_fid_with_a_synthetic_feature_extractor(monkeypatch, small_set, two_mode
 def test_fid_offline_is_a_notice_not_a_failure(monkeypatch, small_set, two_models, tmp_path, cli):
     monkeypatch.setenv("COLORZOO_OFFLINE", "1")
     result = cli("compare", two_models[0], "--data", small_set, "-o", tmp_path / "r", "--size", "64", "--no-sweep")
-    assert result.exit_code == 0 and "FID skipped" in result.output
+    assert result.exit_code == 0 and "FID not measured (the rest of the comparison is)" in result.output
     assert "colorzoo download fid-inception" in result.output
     assert "fid" not in json.loads((tmp_path / "r" / "metrics.json").read_text())["summary"][0]
     forced = cli("compare", two_models[0], "--data", small_set, "-o", tmp_path / "s", "--size", "64", "--fid")
-    assert forced.exit_code == 1 and "FID skipped" in forced.output
+    assert forced.exit_code == 1 and "Inception weights are not cached" in forced.output
 
 
 def test_fid_weights_download_checked(monkeypatch, tmp_path, cli):

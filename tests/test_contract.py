@@ -16,7 +16,7 @@ from zoo_core.plugins import manager as plugins
 from zoo_core.testing import check_model
 
 sys.path.insert(0, str(Path(__file__).parent / "example_plugin"))
-import colorzoo_example
+import colorzoo_example.plugin
 
 #: Small variants of each family, so the checks run in seconds (the declared count is checked on
 #: the default config all the same).
@@ -33,7 +33,7 @@ SMALL = {
 
 def _zoo():
     return zoo_with({"pix2pix": pix2pix_plugin, "koalarization": koala_plugin, "resenc": resenc_plugin,
-                     "ddcolor": ddcolor_plugin, "deoldify": deoldify_plugin, "example": colorzoo_example})
+                     "ddcolor": ddcolor_plugin, "deoldify": deoldify_plugin, "example": colorzoo_example.plugin})
 
 
 ZOO = _zoo()

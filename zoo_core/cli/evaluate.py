@@ -10,39 +10,34 @@ from rich.table import Table
 
 from ..errors import ColorzooError
 from .common import (
+    SHORTCUTS,
     ControlOption,
     DeviceOption,
     PrecisionOption,
     check_output_dir,
     check_output_file,
     control_pairs,
-    finite,
     friendly,
     is_terminal,
     note,
     out,
     progress,
+    split_shortcuts,
 )
 
 
 def register(app: typer.Typer) -> None:
-    app.command("eval")(eval_command)
-    app.command()(compare)
+    app.command("eval", context_settings=SHORTCUTS)(eval_command)
+    app.command(context_settings=SHORTCUTS)(compare)
     app.command()(bench)
-
-
-def _check_temperature(value: float | None) -> None:
-    finite(value, "--temperature")
-    if value is not None and value < 0:
-        raise ColorzooError(f"--temperature must be >= 0, got {value}")
 
 
 @friendly
 def eval_command(
+    ctx: typer.Context,
     model: Annotated[str, typer.Argument(help="Model name (or MODEL.TAG) or model directory.")],
     data: Annotated[Path, typer.Option(help="Folder of color photos (the ground truth), or a text file listing them.")],
     control: ControlOption = None,
-    temperature: Annotated[float | None, typer.Option(help="Shortcut for -c temperature=T.")] = None,
     size: Annotated[int, typer.Option(min=16, help="Images are center-cropped to this square.")] = 256,
     limit: Annotated[int | None, typer.Option(min=1, help="Use at most this many images.")] = None,
     weights: Annotated[Path | None, typer.Option(help="Weights for MODEL.")] = None,
@@ -56,10 +51,16 @@ def eval_command(
     from ..evaluation.evaluate import evaluate_model, load_contender
     from ..evaluation.report import per_image_csv
     from ..io.atomic import write_text
+    from ..plugins.registry import model_reference
     from ..render.devices import pick_device
     from ..render.precision import resolve_precision
 
-    _check_temperature(temperature)
+    rest, shortcuts = split_shortcuts(ctx.args)
+    if rest:
+        raise ColorzooError(f"unexpected arguments: {' '.join(rest)}")
+    spec, _, _ = model_reference(model, weights)
+    pairs = control_pairs(control, shortcuts, [spec])
+    parse_controls(spec.controls, pairs, model=spec.name)
     if csv_path is not None:
         check_output_file(csv_path, "--csv")
     if not data.exists():
@@ -67,9 +68,7 @@ def eval_command(
     torch_device = pick_device(device)
     resolve_precision(precision, torch_device)
     contender = load_contender(model, torch_device, weights, notify=note)
-    spec = contender.model.spec if contender.model is not None else None
-    if spec is not None:
-        contender.controls = parse_controls(spec.controls, control_pairs(control, temperature), model=spec.name)
+    contender.controls = dict(pairs)
     with progress() as bar:
         task = bar.add_task(f"eval {contender.label}", total=None)
         result = evaluate_model(contender, data, size=size, limit=limit, device=torch_device, batch_size=batch_size,
@@ -83,16 +82,21 @@ def eval_command(
 
 @friendly
 def compare(
+    ctx: typer.Context,
     models: Annotated[list[str], typer.Argument(help="Model names (or MODEL.TAG) or model directories.")],
     data: Annotated[Path, typer.Option(help="Folder of color photos (the ground truth), or a text file listing them.")],
     output: Annotated[Path, typer.Option("-o", "--output", help="Report directory.")],
-    control: ControlOption = None,
-    temperature: Annotated[
-        list[float] | None, typer.Option(help="Temperatures for classification models (repeatable).")
+    control: Annotated[
+        list[str] | None,
+        typer.Option("-c", "--control", help="A control, KEY=VALUE, for the models that have it; a key given with "
+                     "several values measures each (one row per value)."),
     ] = None,
     limit: Annotated[int | None, typer.Option(min=1, help="Use at most this many images.")] = None,
     size: Annotated[int, typer.Option(min=16, help="Images are center-cropped to this square.")] = 256,
-    sweep: Annotated[bool, typer.Option(help="Temperature sweep (0.01..1) for classification models.")] = True,
+    sweep: Annotated[
+        bool, typer.Option(help="Measure each model along the control its spec declares sweepable (a decoding "
+                           "temperature, say).")
+    ] = True,
     fid: Annotated[
         bool | None, typer.Option("--fid/--no-fid", help="FID (default: when its Inception weights can be had).")
     ] = None,
@@ -101,24 +105,24 @@ def compare(
     batch_size: Annotated[int, typer.Option(min=1)] = 8,
 ) -> None:
     """Run several models on the same images: table, report.md, metrics.json/csv, grid.png, tradeoff.png."""
-    from ..controls import parse_assignments
     from ..evaluation.compare import compare as run_compare
     from ..evaluation.report import interval_text
+    from ..plugins.registry import model_reference
     from ..render.devices import pick_device
     from ..render.precision import resolve_precision
 
-    for t in temperature or []:
-        _check_temperature(t)
+    models, shortcuts = split_shortcuts([*models, *ctx.args])
+    specs = [model_reference(m)[0] for m in models]
+    controls, settings = _control_settings(control_pairs(control, shortcuts, specs), specs)
     check_output_dir(output)
     if not data.exists():
         raise ColorzooError(f"--data {data}: no such folder or list file")
     torch_device = pick_device(device)
     resolve_precision(precision, torch_device)
-    controls = dict(parse_assignments(control or [], "-c"))
     with progress() as bar:
         task = bar.add_task("compare", total=None)
         result = run_compare(
-            models, data, temperatures=temperature or (), controls=controls, size=size, limit=limit,
+            models, data, settings=settings, controls=controls, size=size, limit=limit,
             device=torch_device, batch_size=batch_size, sweep=sweep, precision=precision, fid=fid, notify=note,
             progress=lambda phase, done, total: bar.update(task, completed=done, total=total),
         )  # fmt: skip
@@ -130,6 +134,30 @@ def compare(
             text = f"AuC - grayscale {interval_text(d)} (95% interval), above it on {d['wins']}/{d['images']} images"
             out.print(f"{row['model']}: {text}", soft_wrap=True, markup=False)
     out.print(f"report: {', '.join(str(p) for p in files.values())}", soft_wrap=True, markup=False)
+
+
+def _control_settings(pairs: list[tuple[str, Any]], specs: list[Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """(controls given once, the settings of keys given several times: one per value, every combination).
+
+    Each pair must be a control of at least one model, with a value that model takes.
+    """
+    import itertools
+
+    values: dict[str, list[Any]] = {}
+    repeatable = set()
+    for key, value in pairs:
+        owners = [c for spec in specs if (c := spec.control(key)) is not None]
+        if not owners:
+            raise ColorzooError(f"no model here has a control {key!r} (`colorzoo info MODEL` lists them)")
+        for control in owners:
+            control.convert(value)
+            if control.repeatable:
+                repeatable.add(key)
+        values.setdefault(key, []).append(value)
+    once = {k: v if k in repeatable else v[0] for k, v in values.items() if len(v) == 1 or k in repeatable}
+    several = {k: v for k, v in values.items() if k not in once}
+    settings = [dict(zip(several, combo, strict=True)) for combo in itertools.product(*several.values())]
+    return once, settings if several else []
 
 
 @friendly

@@ -7,25 +7,27 @@ from typing import Annotated
 
 import typer
 
-from .common import ControlOption, control_pairs, finite, friendly, load_model_for_cli, note, out
+from .common import SHORTCUTS, ControlOption, control_pairs, friendly, load_model_for_cli, note, out, split_shortcuts
 
 #: Largest chroma difference (ab or uv units) between onnxruntime and PyTorch an export may show.
 TOLERANCE = 0.05
 
 
 def register(app: typer.Typer) -> None:
-    app.command()(export)
+    app.command(context_settings=SHORTCUTS)(export)
 
 
 @friendly
 def export(
-    model: Annotated[str, typer.Argument(help="Model name, e.g. zhang-rebal, or MODEL.TAG for one weight set.")],
+    ctx: typer.Context,
+    model: Annotated[
+        str, typer.Argument(help="Model name, e.g. zhang-rebal, MODEL.TAG for one weight set, or a model directory.")
+    ],
     output: Annotated[Path, typer.Option("-o", "--output", help="The .onnx file to write.")],
     weights: Annotated[
         Path | None, typer.Option(help="Weights directory (config.json + model.safetensors) or .safetensors file.")
     ] = None,
     control: ControlOption = None,
-    temperature: Annotated[float | None, typer.Option(help="Shortcut for -c temperature=T (baked in).")] = None,
     size: Annotated[int | None, typer.Option(min=16, help="Example input side (default: the working size).")] = None,
     static: Annotated[bool, typer.Option(help="Fix batch 1 and the example size instead of dynamic axes.")] = False,
     opset: Annotated[int, typer.Option(min=13, help="ONNX opset.")] = 17,
@@ -37,10 +39,12 @@ def export(
     """Export a model with its decoding to ONNX: working-size L in, chroma out (see the file's metadata)."""
     from ..controls import parse_controls
     from ..errors import ColorzooError
-    from ..plugins.registry import split_model_name
+    from ..plugins.registry import model_reference
     from ..render.export import check_with_onnxruntime, export_onnx
 
-    finite(temperature, "--temperature")
+    rest, shortcuts = split_shortcuts(ctx.args)
+    if rest:
+        raise ColorzooError(f"unexpected arguments: {' '.join(rest)}")
     if output.suffix.lower() != ".onnx":
         raise ColorzooError(f"-o {output}: the file name must end in .onnx")
     if output.is_dir():
@@ -49,8 +53,8 @@ def export(
         raise ColorzooError(f"-o {output}: exists; pass --overwrite to replace it")
     if not output.parent.is_dir():
         raise ColorzooError(f"-o {output}: the folder {output.parent} does not exist")
-    spec, _ = split_model_name(model)
-    controls = parse_controls(spec.controls, control_pairs(control, temperature), model=spec.name)
+    spec, _, _ = model_reference(model, weights)
+    controls = parse_controls(spec.controls, control_pairs(control, shortcuts, [spec]), model=spec.name)
     multiple = spec.size_multiple or 1
     if size is not None and size % multiple:
         raise ColorzooError(f"--size {size} is not a multiple of {multiple}, which {spec.name} needs")
@@ -58,7 +62,7 @@ def export(
         try:
             import onnxruntime  # noqa: F401
         except ImportError as exc:
-            raise ColorzooError("--check needs onnxruntime: pip install 'colorzoo[onnx]' (or pass --no-check)") from exc
+            raise ColorzooError('--check needs onnxruntime: pip install "colorzoo[onnx]" (or pass --no-check)') from exc
     colorizer, _ = load_model_for_cli(model, weights, "cpu")
     path = export_onnx(colorizer, output, controls, size=size, dynamic=not static, opset=opset)
     out.print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)", soft_wrap=True)

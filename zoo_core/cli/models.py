@@ -1,15 +1,22 @@
-"""``colorzoo list`` and ``colorzoo info``: what is installed, from specs alone (no model is built)."""
+"""``colorzoo list`` and ``colorzoo info``: what is installed, from specs alone (no model is built).
+
+In a terminal they print tables; in a pipe, markdown tables whose cells are never wrapped or cut
+(a model name stays whole); ``--json`` gives the same facts as data for scripts.
+"""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
-from .common import friendly, out
+from .common import friendly, is_terminal, out
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print the facts as JSON (for scripts).")]
 
 
 def register(app: typer.Typer) -> None:
@@ -17,78 +24,116 @@ def register(app: typer.Typer) -> None:
     app.command("info")(info)
 
 
+def _model_facts(spec: Any) -> dict[str, Any]:
+    from ..weights.resolve import availability
+    from ..weights.summary import set_parameters, weights_summary
+
+    summary = weights_summary(spec)
+    return {
+        "name": spec.name, "plugin": spec.plugin, "description": spec.description,
+        "parameters": summary.parameters, "parameters_of": summary.parameters_of,
+        "weights": [{"tag": ws.tag, "status": availability(spec, ws), "license": ws.license,
+                     "parameters": set_parameters(spec, ws), "description": ws.description,
+                     "sources": [s.describe() for s in ws.sources]} for ws in spec.weights],
+        "runs": summary.text, "no_weights": spec.no_weights,
+        "controls": [c.to_dict() for c in spec.controls],
+        "input_size": spec.input_size, "size_multiple": spec.size_multiple, "output": spec.output,
+        "default_loss": spec.default_loss, "card": str(spec.card) if spec.card else None,
+    }  # fmt: skip
+
+
+def _table(title: str, columns: list[str], rows: list[list[str]], no_wrap: tuple[str, ...] = ()) -> None:
+    """A rich table in a terminal; a markdown table in a pipe (every cell whole)."""
+    if not is_terminal():
+        out.print(f"{title}\n\n| " + " | ".join(columns) + " |\n|" + "---|" * len(columns), soft_wrap=True)
+        for row in rows:
+            out.print("| " + " | ".join(cell.replace("|", "/") for cell in row) + " |", soft_wrap=True)
+        out.print("")
+        return
+    table = Table(title=title, title_justify="left")
+    for column in columns:
+        table.add_column(column, overflow="fold", no_wrap=column in no_wrap,
+                         justify="right" if column == "parameters" else "left")  # fmt: skip
+    for row in rows:
+        table.add_row(*[Text(cell) for cell in row])
+    out.print(table)
+
+
 @friendly
-def list_command() -> None:
+def list_command(as_json: JsonOption = False) -> None:
     """Installed plugins (with status), their models, parameter counts and weight sets."""
     from ..catalog import missing_families
     from ..plugins.manager import get_zoo
     from ..plugins.registry import list_models
-    from ..weights.summary import weights_summary
 
     zoo = get_zoo()
-    plugins = Table(title="plugins", title_justify="left")
-    for column in ("plugin", "distribution", "version", "status", "provides"):
-        plugins.add_column(column, overflow="fold")
-    for info in sorted(zoo.plugins.values(), key=lambda i: i.name):
-        status = "[green]ok[/green]" if info.error is None else f"[red]broken[/red]: {info.error}"
-        provides = ", ".join(info.models + [f"loss:{n}" for n in info.losses])
-        plugins.add_row(info.name, info.distribution or "-", info.version or "-", status, provides)
-    out.print(plugins)
-
-    models = Table(title="models", title_justify="left")
-    for column in ("model", "plugin", "parameters", "weights", "description"):
-        width = 18 if column == "weights" else None  # "compact: bundled *" on one line, even on 80 columns
-        models.add_column(column, justify="right" if column == "parameters" else "left", overflow="fold",
-                          min_width=width)  # fmt: skip
-    for spec in list_models():
-        summary = weights_summary(spec)
-        params = f"{summary.parameters:,}" if summary.parameters else "?"
-        models.add_row(spec.name, spec.plugin, params, summary.text, spec.description)
-    out.print(models)
-
+    plugins = sorted(zoo.plugins.values(), key=lambda i: i.name)
+    models = [_model_facts(spec) for spec in list_models()]
     missing = missing_families({info.distribution for info in zoo.plugins.values() if info.distribution})
+    if as_json:
+        out.print_json(json.dumps({
+            "plugins": [{"name": i.name, "distribution": i.distribution, "version": i.version, "status": i.status,
+                         "error": i.error, "models": i.models, "losses": i.losses} for i in plugins],
+            "models": models,
+            "not_installed": [{"family": f.name, "models": f.models, "install": f.pip_command} for f in missing],
+        }))  # fmt: skip
+        return
+    _table("plugins", ["plugin", "distribution", "version", "status", "provides"],
+           [[i.name, i.distribution or "-", i.version or "-", f"broken: {i.error}" if i.error else i.status,
+             ", ".join(i.models + [f"loss:{n}" for n in i.losses])] for i in plugins], no_wrap=("plugin",))  # fmt: skip
+    rows = []
+    for m in models:
+        which = m["parameters_of"].removeprefix(f"{m['name']}.")
+        params = f"{m['parameters']:,} ({which})" if m["parameters"] else "?"
+        rows.append([m["name"], m["plugin"], params, m["runs"], m["description"]])
+    _table("models (parameters of the weight set that runs, or of the default config)",
+           ["model", "plugin", "parameters", "weights", "description"], rows, no_wrap=("model",))
     if missing:
-        table = Table(title="model families not installed", title_justify="left")
-        for column in ("family", "models", "install with"):
-            table.add_column(column, overflow="fold")
-        for family in missing:
-            table.add_row(family.name, family.models, escape(family.pip_command))
-        out.print(table)
+        _table("model families not installed", ["family", "models", "install with"],
+               [[f.name, f.models, f.pip_command] for f in missing])
 
 
 @friendly
-def info(model: Annotated[str, typer.Argument(help="Model name (or MODEL.TAG), as `colorzoo list` shows it.")]) -> None:
+def info(
+    model: Annotated[str, typer.Argument(help="Model name (or MODEL.TAG), as `colorzoo list` shows it.")],
+    as_json: JsonOption = False,
+) -> None:
     """A model's facts (weight sets, controls, losses) and its card."""
     from ..plugins.registry import get_model_spec, losses_for
-    from ..weights.summary import weight_set_rows, weights_summary
+    from ..weights.summary import weight_set_rows
 
     spec = get_model_spec(model)
-    summary = weights_summary(spec)
-    params = f"{summary.parameters:,} parameters ({summary.parameters_of})" if summary.parameters else "parameters ?"
-    out.print(f"[bold]{spec.name}[/bold] from plugin {spec.plugin}: {params}", soft_wrap=True)
-    out.print(f"{spec.description}", soft_wrap=True, markup=False)
-    losses = ", ".join(s.name for s in losses_for(spec)) or "none registered"
-    out.print(f"working size {spec.input_size}x{spec.input_size}"
-              f"{f' (multiples of {spec.size_multiple})' if spec.size_multiple > 1 else ''}; "
-              f"trains with {spec.default_loss or '-'} (accepts: {losses})", soft_wrap=True, markup=False)  # fmt: skip
+    facts = _model_facts(spec)
+    facts["losses"] = [s.name for s in losses_for(spec)]
+    if as_json:
+        out.print_json(json.dumps(facts))
+        return
+    params = f"{facts['parameters']:,} parameters ({facts['parameters_of']})" if facts["parameters"] else "parameters ?"
+    out.print(Text.assemble((spec.name, "bold"), f" from plugin {spec.plugin}: {params}"), soft_wrap=True)
+    out.print(spec.description, soft_wrap=True)
+    multiple = f" (multiples of {spec.size_multiple})" if spec.size_multiple > 1 else ""
+    out.print(f"working size {spec.input_size}x{spec.input_size}{multiple}; trains with {spec.default_loss or '-'} "
+              f"(accepts: {', '.join(facts['losses']) or 'none registered'})", soft_wrap=True)  # fmt: skip
     if spec.weights:
-        out.print(f"[bold]weight sets[/bold] (best first; `{escape(spec.name)}` runs the first one available):")
+        out.print(Text.assemble(("weight sets", "bold"), f" (best first; `{spec.name}` runs the first one available):"))
         for name, status, params, license_name, source, about in weight_set_rows(spec):
-            out.print(f"  {name}: {status}, {params} parameters, {license_name}: {about}", markup=False,
-                      soft_wrap=True)  # fmt: skip
-            out.print(f"      from {source}", markup=False, soft_wrap=True)
+            out.print(f"  {name}: {status}, {params} parameters, {license_name}: {about}", soft_wrap=True)
+            out.print(f"      from {source}", soft_wrap=True)
     else:
         why = f"{spec.no_weights}; " if spec.no_weights else ""
-        out.print(f"weight sets: none declared ({why}pass --weights DIR)", markup=False, soft_wrap=True)
+        out.print(f"weight sets: none declared ({why}pass --weights DIR)", soft_wrap=True)
     if spec.controls:
-        out.print("[bold]controls[/bold] (colorzoo run/eval/compare -c KEY=VALUE):")
+        out.print(Text.assemble(("controls", "bold"), " (colorzoo run/eval/compare/export -c KEY=VALUE):"))
         for control in spec.controls:
-            out.print(f"  {control.describe()}", markup=False, soft_wrap=True)
+            out.print(f"  {control.describe()}", soft_wrap=True)
     else:
         out.print("controls: none")
+    _print_card(spec.card)
+
+
+def _print_card(card: Path | None) -> None:
     from rich.markdown import Markdown
 
-    card = spec.card
     if card is not None and Path(card).is_file():
         out.print(Markdown(_strip_front_matter(Path(card).read_text(encoding="utf-8"))))
     else:

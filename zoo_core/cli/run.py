@@ -8,17 +8,19 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from .common import (
+    SHORTCUTS,
     ControlOption,
     DeviceOption,
     PrecisionOption,
     check_output_dir,
     control_pairs,
-    err,
-    finite,
+    failed_line,
     friendly,
     load_model_for_cli,
+    note,
     out,
     progress,
+    split_shortcuts,
 )
 
 if TYPE_CHECKING:
@@ -26,18 +28,22 @@ if TYPE_CHECKING:
 
 
 def register(app: typer.Typer) -> None:
-    app.command()(run)
+    app.command(context_settings=SHORTCUTS)(run)
 
 
 @friendly
 def run(
-    model: Annotated[str, typer.Argument(help="Model name, e.g. zhang-rebal, or MODEL.TAG for one weight set.")],
-    inputs: Annotated[list[str], typer.Argument(help="Image files, directories or glob patterns.")],
-    output: Annotated[Path, typer.Option("-o", "--output", help="Output directory.")] = Path("."),
+    ctx: typer.Context,
+    model: Annotated[
+        str, typer.Argument(help="Model name, e.g. zhang-rebal, MODEL.TAG for one weight set, or a model directory.")
+    ],
+    inputs: Annotated[
+        list[str], typer.Argument(help="Image files, directories (searched recursively) or glob patterns.")
+    ],
+    output: Annotated[
+        Path, typer.Option("-o", "--output", help="Output directory; the input folders' tree is mirrored below it.")
+    ] = Path("."),
     control: ControlOption = None,
-    temperature: Annotated[
-        float | None, typer.Option(help="Shortcut for -c temperature=T (annealed mean: 0 mode .. 1 mean).")
-    ] = None,
     device: DeviceOption = "auto",
     precision: PrecisionOption = "fp32",
     batch_size: Annotated[int, typer.Option(min=1, help="Images per forward pass.")] = 1,
@@ -46,7 +52,8 @@ def run(
     ] = None,
     fmt: Annotated[
         str,
-        typer.Option("--format", help="png, jpg, webp, or same (JPEG and WebP inputs keep theirs, others get PNG)."),
+        typer.Option("--format", help="png, jpg (or jpeg), webp, or same (JPEG and WebP inputs keep theirs, others "
+                     "get PNG; 16-bit inputs give 16-bit PNG)."),
     ] = "same",
     quality: Annotated[int, typer.Option(min=1, max=100, help="JPEG/WebP quality.")] = 92,
     overwrite: Annotated[bool, typer.Option(help="Replace existing outputs (never inputs).")] = False,
@@ -63,52 +70,66 @@ def run(
     gpus_per_worker: Annotated[float | None, typer.Option(min=0, help="ray: GPUs per worker (0).")] = None,
     cpus_per_worker: Annotated[float | None, typer.Option(min=0, help="ray: CPUs per worker (1).")] = None,
 ) -> None:
-    """Colorize images; outputs are <stem>_<model>.<format> in the output directory."""
+    """Colorize images into <folder>/<stem>_<model>.<format> under the output directory.
+
+    Folders are searched recursively and their tree is mirrored under -o (DCIM/100CANON/IMG_0001.JPG
+    goes to OUT/100CANON/IMG_0001_MODEL.JPG). Outputs already there are skipped (--overwrite redoes
+    them), and earlier colorzoo outputs found in the input folders are not colorized again.
+    """
+    from ..controls import parse_controls
+    from ..errors import ColorzooError
+    from ..io.files import collect_inputs
+    from ..io.images import is_colorzoo_output
+    from ..plugins.registry import list_models, model_reference
+    from ..render.batch import colorize_files, is_output_name, output_format
+    from ..render.devices import pick_device
+    from ..render.precision import resolve_precision
+
+    # everything a user can get wrong is checked before a model is loaded or a folder made
+    inputs, shortcuts = split_shortcuts([*inputs, *ctx.args])
     ray_options = {"address": address, "workers": workers, "gpus_per_worker": gpus_per_worker,
                    "cpus_per_worker": cpus_per_worker}  # fmt: skip
     if engine == "ray":
         from .run_ray import run_on_ray
 
-        run_on_ray(model, inputs, output, control, temperature, device, precision, batch_size, weights, fmt, quality,
+        run_on_ray(model, inputs, shortcuts, output, control, device, precision, batch_size, weights, fmt, quality,
                    overwrite, max_pixels, **ray_options)  # fmt: skip
         return
     check_engine(engine, ray_options)
-    from ..controls import parse_controls
-    from ..errors import ColorzooError
-    from ..io.files import expand_inputs
-    from ..plugins.registry import split_model_name
-    from ..render.batch import OUTPUT_FORMATS, colorize_files
-    from ..render.devices import pick_device
-    from ..render.precision import resolve_precision
-
-    # everything a user can get wrong is checked before a model is loaded or a folder made
-    finite(temperature, "--temperature")
     check_output_dir(output)
-    if fmt not in OUTPUT_FORMATS:
-        raise ColorzooError(f"--format {fmt!r}: use one of {', '.join(OUTPUT_FORMATS)}")
-    spec, _ = split_model_name(model)
-    controls = parse_controls(spec.controls, control_pairs(control, temperature), model=spec.name)
+    fmt = output_format(fmt)
+    spec, _, _ = model_reference(model, weights)
+    controls = parse_controls(spec.controls, control_pairs(control, shortcuts, [spec]), model=spec.name)
     torch_device = pick_device(device)
     resolve_precision(precision, torch_device)
-    files, failures = expand_inputs(inputs, exclude=[output])
-    if not files:
-        for failure in failures:
-            err.print(f"[red]failed:[/red] {failure.reason}", highlight=False, soft_wrap=True)
+    names = {s.name for s in list_models()}
+    found = collect_inputs(inputs, exclude=[output],
+                           is_output=lambda p: is_output_name(p, names) and is_colorzoo_output(p))  # fmt: skip
+    if found.ignored:
+        note(f"left out {len(found.ignored)} earlier colorzoo outputs found among the inputs (name a file "
+             "itself to colorize it again)")  # fmt: skip
+    if not found.files:
+        for failure in found.failures:
+            failed_line(failure.reason)
+        if found.ignored:
+            out.print("nothing to do: the inputs hold only earlier colorzoo outputs")
+            return
         raise ColorzooError("no image files to colorize; nothing was written")
 
     colorizer, _ = load_model_for_cli(model, weights, torch_device)
     with progress() as bar:
-        task = bar.add_task(f"{spec.name} on {torch_device.type}", total=len(files))
+        task = bar.add_task(f"{spec.name} on {torch_device.type}", total=len(found.files))
         report = colorize_files(
-            colorizer, files, output, controls=controls, batch_size=batch_size, overwrite=overwrite,
+            colorizer, found.files, output, controls=controls, batch_size=batch_size, overwrite=overwrite,
             device=torch_device, precision=precision, fmt=fmt, quality=quality, name=spec.name,
             max_pixels=max_pixels, on_done=lambda _: bar.advance(task),
         )  # fmt: skip
-    report.failures[:0] = failures
+    report.failures[:0] = found.failures
     summarize(report, output)
 
 
 def check_engine(engine: str, ray_options: dict[str, object]) -> None:
+    """``--engine`` is local or ray, and the ray options come only with ray."""
     from ..errors import ColorzooError
 
     if engine not in ("local", "ray"):
@@ -118,19 +139,20 @@ def check_engine(engine: str, ray_options: dict[str, object]) -> None:
         raise ColorzooError(f"{', '.join(given)}: only with --engine ray")
 
 
-def summarize(report: BatchReport, output: Path, extra: str = "") -> None:
-    """The end of every run, whatever the engine: failures one a line, then one summary line."""
+def summarize(report: BatchReport, output: object, extra: str = "") -> None:
+    """The end of a run, whatever the engine: failures one a line, then the summary line."""
     if report.cleaned:
-        err.print(f"removed {len(report.cleaned)} temporary files left by an interrupted run in {output}")
+        note(f"removed {len(report.cleaned)} temporary files left by an interrupted run in {output}")
     for failure in report.failures:
-        err.print(f"[red]failed:[/red] {failure.reason}", highlight=False, soft_wrap=True)
-    skipped = getattr(report, "skipped", None)
-    done = f"{len(report.written)} written to {output}" + (f", {len(skipped)} skipped (already there)" if skipped
-                                                           else "")  # fmt: skip
-    summary = f"{done}, {len(report.failures)} failed{extra}"
+        failed_line(failure.reason)
+    parts = [f"{len(report.written)} written to {output}"]
+    if report.skipped:
+        parts.append(f"{len(report.skipped)} skipped (already there; --overwrite to redo)")
+    parts.append(f"{len(report.failures)} failed")
+    summary = ", ".join(parts) + extra
     if report.interrupted:
         out.print(f"interrupted: {summary}; the rest were not started", soft_wrap=True)
         raise typer.Exit(130)
     out.print(summary, soft_wrap=True)
-    if report.failures or not (report.written or skipped):
+    if report.failures:
         raise typer.Exit(1)

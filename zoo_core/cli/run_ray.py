@@ -1,8 +1,9 @@
 """``colorzoo run --engine ray``: the same command on a local Ray or a cluster (``colorzoo[ray]``).
 
 Everything a user can get wrong is checked here, on the driver, before Ray starts: options,
-controls against the model's spec, the output folder, the inputs. The run itself is
-``zoo_core.distributed.engine``; its end is the local engine's summary.
+controls against the model's spec, the output folder, the inputs (listed as ``run`` lists them,
+earlier colorzoo outputs left out). The run itself is ``zoo_core.distributed.engine``; its end is
+the local engine's summary.
 """
 
 from __future__ import annotations
@@ -10,16 +11,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .common import DownloadBar, control_pairs, err, finite, note, progress, say_weights
+from .common import DownloadBar, check_output_dir, control_pairs, failed_line, note, out, progress, say_weights
 from .run import summarize
 
 
 def run_on_ray(
     model: str,
     inputs: list[str],
+    shortcuts: list[tuple[str, str]],
     output: Path,
     control: list[str] | None,
-    temperature: float | None,
     device: str,
     precision: str,
     batch_size: int,
@@ -35,24 +36,33 @@ def run_on_ray(
     cpus_per_worker: float | None,
 ) -> None:
     from ..controls import parse_controls
-    from ..distributed.engine import _check_options, _import_ray, colorize_files_ray
-    from ..distributed.storage import as_location, list_inputs
+    from ..distributed.engine import check_options, colorize_files_ray, import_ray
+    from ..distributed.storage import list_inputs, output_location
     from ..errors import ColorzooError
-    from ..plugins.registry import split_model_name
+    from ..io.images import is_colorzoo_output
+    from ..plugins.registry import list_models, model_reference
+    from ..render.batch import is_output_name
 
     workers, gpus, cpus = workers or 1, gpus_per_worker or 0.0, 1.0 if cpus_per_worker is None else cpus_per_worker
-    finite(temperature, "--temperature")
-    _import_ray()
-    _check_options(fmt, precision, device, batch_size, workers, gpus, cpus)
-    out = as_location(str(output))
-    if isinstance(out, Path) and out.exists() and not out.is_dir():
-        raise ColorzooError(f"-o {output}: is a file, not a folder")
-    spec, _ = split_model_name(model)
-    controls = parse_controls(spec.controls, control_pairs(control, temperature), model=spec.name)
-    files, failures = list_inputs(inputs, exclude=[out])
-    if not files:
-        for failure in failures:
-            err.print(f"[red]failed:[/red] {failure.reason}", highlight=False, soft_wrap=True)
+    import_ray()
+    check_options(fmt, precision, device, batch_size, workers, gpus, cpus)
+    where = output_location(output)
+    if isinstance(where, Path):
+        check_output_dir(where)
+    spec, _, _ = model_reference(model, weights)
+    controls = parse_controls(spec.controls, control_pairs(control, shortcuts, [spec]), model=spec.name)
+    names = {s.name for s in list_models()}
+    found = list_inputs(inputs, exclude=[where],
+                        is_output=lambda p: is_output_name(p, names) and is_colorzoo_output(p))  # fmt: skip
+    if found.ignored:
+        note(f"left out {len(found.ignored)} earlier colorzoo outputs found among the inputs (name a file "
+             "itself to colorize it again)")  # fmt: skip
+    if not found.files:
+        for failure in found.failures:
+            failed_line(failure.reason)
+        if found.ignored:
+            out.print("nothing to do: the inputs hold only earlier colorzoo outputs")
+            return
         raise ColorzooError("no image files to colorize; nothing was written")
 
     bar = DownloadBar()
@@ -72,14 +82,15 @@ def run_on_ray(
 
         try:
             report = colorize_files_ray(
-                model, files, out, weights=weights, controls=controls, batch_size=batch_size, overwrite=overwrite,
-                precision=precision, fmt=fmt, quality=quality, max_pixels=max_pixels, device=device, address=address,
-                workers=workers, gpus_per_worker=gpus, cpus_per_worker=cpus, listing_failures=failures,
-                on_start=start, on_done=done, progress=bar, notify=note, on_weights=say_weights,
+                model, found.files, where, weights=weights, controls=controls, batch_size=batch_size,
+                overwrite=overwrite, precision=precision, fmt=fmt, quality=quality, max_pixels=max_pixels,
+                device=device, address=address, workers=workers, gpus_per_worker=gpus, cpus_per_worker=cpus,
+                listing_failures=found.failures, on_start=start, on_done=done, progress=bar, notify=note,
+                on_weights=say_weights,
             )  # fmt: skip
         finally:
             bar.close()
     note(f"manifest: {report.manifest}")
     speed = (f" in {report.seconds:.1f} s ({report.images_per_second:.2f} images/s; Ray started in "
              f"{report.startup_seconds:.1f} s)") if report.written else ""  # fmt: skip
-    summarize(report, output, speed)
+    summarize(report, where, speed)

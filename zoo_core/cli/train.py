@@ -71,7 +71,8 @@ def train(
 ) -> None:
     """Train or fine-tune a model; the output directory works with run/eval/compare/publish."""
     from ..render.devices import pick_device
-    from ..training.trainer import TrainConfig, check_config
+    from ..training.distributed import rank
+    from ..training.trainer import TrainConfig, TrainingInterrupted, check_config
     from ..training.trainer import train as run_training
 
     finite(lr, "--lr")
@@ -86,14 +87,23 @@ def train(
         checkpoint_every=checkpoint_every, log_every=log_every,
     )  # fmt: skip
     check_config(cfg)
+    main = rank() == 0  # under torchrun, rank 0 alone reports
     with progress(extra="{task.fields[status]}") as bar:
-        task = bar.add_task(f"train {model}", total=None, status="")
+        task = bar.add_task(f"train {model}", total=None, status="", visible=main)
 
         def on_step(step: int, total: int, metrics: dict[str, float]) -> None:
             status = f"loss {metrics.get('loss', float('nan')):.4f}  {metrics.get('images_per_s', 0):.1f} img/s"
             bar.update(task, completed=step, total=total, status=status)
 
-        result = run_training(cfg, progress=on_step)
+        try:
+            result = run_training(cfg, progress=on_step)
+        except TrainingInterrupted as exc:
+            bar.stop()
+            if main:
+                err.print(str(exc), soft_wrap=True)
+            raise typer.Exit(130) from None
+    if not main:
+        return
     s = result.skipped
     if any(s.values()):
         err.print(f"skipped {s['unreadable']} unreadable and {s['gray']} grayscale training images, "

@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from ..errors import ColorzooError
-from .common import DownloadBar, err, friendly, note, out
+from .common import DownloadBar, failed_line, friendly, note, out
 
 
 def register(app: typer.Typer) -> None:
@@ -52,9 +52,12 @@ def download(
         spec, tag = split_model_name(name)
         if tag is None:
             remote = [ws for ws in spec.weights if ws.remote]
+            if not remote and spec.weights:  # bundled or installed: there, as `download MODEL.TAG` says too
+                wanted.append((spec, spec.weights[0]))
+                continue
             if not remote:
-                raise ColorzooError(f"{spec.name} declares no downloadable weights (its sets: "
-                                    f"{', '.join(ws.tag for ws in spec.weights) or 'none'})")  # fmt: skip
+                why = f": {spec.no_weights}" if spec.no_weights else ""
+                raise ColorzooError(f"{spec.name} declares no weights to download{why}")
             wanted.append((spec, remote[0]))
         else:
             wanted.append((spec, spec.weight_set(tag)))
@@ -72,13 +75,13 @@ def download(
                 continue
             resolved = materialize(spec, ws, progress=bar, notify=note)
         except ColorzooError as exc:
-            err.print(f"[red]failed:[/red] {spec.name}.{ws.tag}: {exc}", highlight=False, soft_wrap=True)
+            failed_line(f"{spec.name}.{ws.tag}: {exc}")
             failed += 1
             continue
         finally:
             bar.close()
-        out.print(f"{spec.name}.{ws.tag}: {resolved.origin}, in {resolved.path} ({ws.license}; sha256 verified)",
-                  soft_wrap=True, markup=False)  # fmt: skip
+        how = "nothing to download" if resolved.origin == "bundled" else "sha256 verified"
+        out.print(f"{spec.name}.{ws.tag}: {resolved.origin}, in {resolved.path} ({ws.license}; {how})", soft_wrap=True)
     if failed:
         raise typer.Exit(1)
 

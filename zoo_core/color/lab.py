@@ -27,6 +27,13 @@ def lab_to_rgb(lab: torch.Tensor, clip: bool = True) -> torch.Tensor:
     return kornia.color.lab_to_rgb(lab, clip=clip)
 
 
+def gray_rgb(lightness: torch.Tensor) -> torch.Tensor:
+    """L (B, 1, H, W) in Lab units -> the gray sRGB image with that lightness (B, 3, H, W) in [0, 1], float32:
+    how an ImageNet backbone sees a black-and-white photo."""
+    lightness = lightness.float()
+    return lab_to_rgb(torch.cat([lightness, torch.zeros_like(lightness).expand(-1, 2, -1, -1)], dim=1))
+
+
 def _rows_per_strip(width: int) -> int:
     """Rows per strip of a full-resolution conversion: about 256k pixels, so each temporary is
     ~1 MB per channel. Whole-image temporaries of a 12 MP photo (48 MB each) are fresh mmaps that
@@ -77,17 +84,22 @@ _XYZ_TO_LINEAR = (
 _LINEAR_LOW = -1e-3 / 12.92
 _LINEAR_HIGH = ((1 + 1e-3 + 0.055) / 1.055) ** 2.4
 _LUT_SIZE = 1 << 20
-_ENCODE_LUT: dict[torch.device, torch.Tensor] = {}
+_ENCODE_LUT: dict[tuple[torch.device, int], torch.Tensor] = {}
+
+#: The output sample types by bit depth: 8-bit photos, and 16 bits for 16-bit PNG/TIFF scans.
+DEPTHS = {8: torch.uint8, 16: torch.int32}
 
 
-def _encode_lut(device: torch.device) -> torch.Tensor:
-    """uint8 sRGB for linear values i / (2^20 - 1): off by less than 0.002 of a level, so
-    rounding agrees with the exact curve; a lookup costs a fifth of a power per pixel."""
-    lut = _ENCODE_LUT.get(device)
+def _encode_lut(device: torch.device, depth: int = 8) -> torch.Tensor:
+    """sRGB levels (0..2^depth - 1) for linear values i / (2^20 - 1). At 8 bits: off by less than
+    0.002 of a level, so rounding agrees with the exact curve; a lookup costs a fifth of a power per
+    pixel. At 16 bits (held as int32) within about a level in the darkest tones, exact above."""
+    lut = _ENCODE_LUT.get((device, depth))
     if lut is None:
+        top = float(2**depth - 1)
         linear = torch.linspace(0.0, 1.0, _LUT_SIZE, dtype=torch.float64, device=device)
         srgb = torch.where(linear > 0.0031308, 1.055 * linear.clamp(min=0.0031308).pow(1 / 2.4) - 0.055, 12.92 * linear)
-        lut = _ENCODE_LUT[device] = (srgb * 255.0).round().clamp(0, 255).to(torch.uint8)
+        lut = _ENCODE_LUT[(device, depth)] = (srgb * top).round().clamp(0, top).to(DEPTHS[depth])
     return lut
 
 
@@ -121,7 +133,7 @@ def fit_to_gamut(lightness: torch.Tensor, ab: torch.Tensor, steps: int = 8) -> t
 
 
 def _encode(linear: torch.Tensor, lut: torch.Tensor) -> torch.Tensor:
-    """Linear sRGB (any shape) -> uint8 sRGB through the table (clamped to [0, 1] in place)."""
+    """Linear sRGB (any shape) -> sRGB levels through the table (clamped to [0, 1] in place)."""
     return torch.take(lut, linear.clamp_(0.0, 1.0).mul_(_LUT_SIZE - 1).add_(0.5).long())
 
 
@@ -148,8 +160,11 @@ def _rows_of(columns: torch.Tensor, top: int, rows: int, height: int) -> torch.T
     return torch.lerp(columns[:, first], columns[:, second], weight)
 
 
-def join_lab(lightness: torch.Tensor, ab: torch.Tensor, rows_per_chunk: int | None = None) -> torch.Tensor:
-    """Join L (1, H, W) and ab (2, h, w) into an sRGB uint8 image (3, H, W).
+def join_lab(
+    lightness: torch.Tensor, ab: torch.Tensor, rows_per_chunk: int | None = None, depth: int = 8
+) -> torch.Tensor:
+    """Join L (1, H, W) and ab (2, h, w) into an sRGB image (3, H, W): uint8, or with ``depth=16``
+    levels 0..65535 (as int32).
 
     ab is upsampled bilinearly to (H, W) if it is smaller. Out-of-gamut colors lose chroma, not
     lightness (``fit_to_gamut``), so the output keeps the input's L. Works in horizontal strips
@@ -159,8 +174,8 @@ def join_lab(lightness: torch.Tensor, ab: torch.Tensor, rows_per_chunk: int | No
     _, height, width = lightness.shape
     rows_per_chunk = rows_per_chunk or _rows_per_strip(width)
     columns = _upsample_columns(ab.float(), width)
-    lut = _encode_lut(lightness.device)
-    out = torch.empty((3, height, width), dtype=torch.uint8, device=lightness.device)
+    lut = _encode_lut(lightness.device, depth)
+    out = torch.empty((3, height, width), dtype=lut.dtype, device=lightness.device)
     flat = out.view(3, -1)
     outside_at, outside_l, outside_ab = [], [], []
     for top in range(0, height, rows_per_chunk):

@@ -113,18 +113,21 @@ def rebalance_weights(prior: torch.Tensor, lam: float = 0.5, sigma: float | None
     return (weights / (p * weights).sum()).float()
 
 
-def annealed_mean(logits: torch.Tensor, temperature: float = 0.38) -> torch.Tensor:
+def annealed_mean(logits: torch.Tensor, temperature: float) -> torch.Tensor:
     """Decode bin logits (B, 313, H, W) to ab (B, 2, H, W).
 
     The distribution is re-sharpened as softmax(log z / T) = softmax(logits / T), then its mean
-    is taken: T = 1 is the plain mean (desaturated), T -> 0 the mode (vivid, patchy);
-    the paper's T = 0.38 sits between. T = 0 takes the mode exactly.
+    is taken: T = 1 is the plain mean (desaturated), T -> 0 the mode (vivid, patchy). T = 0 (or a T
+    so small float32 holds it as 0) takes the mode exactly.
     """
     if temperature < 0:
         raise ValueError(f"temperature must be >= 0, got {temperature}")
     logits = logits.float()  # sharpening by 1/T overflows half precision
     bins = ab_bins(logits.device)
-    if temperature == 0:
+    if temperature <= torch.finfo(torch.float32).tiny:  # 0, or so small that float32 holds it as 0: the mode
         return bins[logits.argmax(dim=1)].permute(0, 3, 1, 2)
-    probs = torch.softmax(logits / temperature, dim=1)
+    # log-probabilities shifted so the most likely bin is exactly 0: dividing by any T > 0, however
+    # small, leaves it at 0 and sends the others towards -inf, never to inf - inf (NaN)
+    logp = torch.log_softmax(logits, dim=1)
+    probs = torch.softmax((logp - logp.amax(dim=1, keepdim=True)) / temperature, dim=1)
     return torch.einsum("bqhw,qc->bchw", probs, bins)

@@ -44,12 +44,32 @@ from typing import Any
 import numpy as np
 
 from ..errors import ColorzooError
-from ..io.atomic import clean_stale_temps
-from ..io.files import Failure
-from ..render.batch import OUTPUT_FORMATS, BatchReport, colorize_photos, plan_outputs, read_photo, write_photo
+from ..io.files import Failure, Found
+from ..render.batch import (
+    SKIPPED,
+    BatchReport,
+    colorize_photos,
+    output_format,
+    plan_outputs,
+    read_photo,
+    software,
+    stale_temps_removed,
+    write_photo,
+)
 from . import RAY_MISSING
 from .manifest import FAILED, MANIFEST_NAME, WRITTEN, Manifest
-from .storage import Location, UriPath, as_location, download, existing_files, read_uri_photo, upload, write_uri_photo
+from .manifest import SKIPPED as SKIPPED_STATUS
+from .storage import (
+    FoundUri,
+    Location,
+    UriPath,
+    as_location,
+    download,
+    existing_files,
+    read_uri_photo,
+    upload,
+    write_uri_photo,
+)
 
 #: Most forward-pass groups in one input block: the driver creates a few thousand blocks for ten
 #: million photos (each costs it a few ms and some memory), and small runs still get 64 blocks to
@@ -74,8 +94,8 @@ class Done:
 
 @dataclasses.dataclass
 class RayReport(BatchReport):
-    skipped: list[str] = dataclasses.field(default_factory=list)
-    """Inputs whose output was already there (left alone without ``overwrite``)."""
+    """``BatchReport`` (written, failures, skipped outputs, ...) and how the Ray run went."""
+
     seconds: float = 0.0
     """From the pipeline's start (Ray connected) to its last output."""
     startup_seconds: float = 0.0
@@ -90,7 +110,7 @@ class RayReport(BatchReport):
 
 def colorize_files_ray(
     model: Any,
-    inputs: Sequence[str | os.PathLike[str]],
+    inputs: Sequence[Found | str | os.PathLike[str]],
     out_dir: str | os.PathLike[str],
     *,
     weights: str | os.PathLike[str] | None = None,
@@ -115,19 +135,20 @@ def colorize_files_ray(
 ) -> RayReport:
     """Colorize image files on Ray, as ``render.batch.colorize_files`` does on one process.
 
-    ``model``: a name (``zhang-rebal``, ``MODEL.TAG``; ``weights`` a directory to use instead of
-    its weight sets) or a loaded ``Colorizer`` (``weights`` then names the directory it came from,
-    else it is saved for the workers). ``inputs``: image files, local paths or URIs
-    (``storage.list_inputs`` turns folders, globs and lists into them; pass its failures as
-    ``listing_failures`` to have them in the report and the manifest). ``out_dir``: a folder
+    ``model``: a name (``zhang-rebal``, ``MODEL.TAG``, a model directory; ``weights`` a directory to
+    use instead of its weight sets) or a loaded ``Colorizer`` (``weights`` then names the directory
+    it came from, else it is saved for the workers). ``inputs``: image files, local paths or URIs,
+    or what ``storage.list_inputs`` found in folders, patterns and lists (outputs then mirror the
+    tree below each folder; pass its failures as ``listing_failures`` to have them in the report
+    and the manifest). ``out_dir``: a folder
     every worker sees (local, NFS) or a URI. ``address``: a Ray cluster (default: ``RAY_ADDRESS``,
     else a local Ray started for this call; a Ray already initialised in this process is used).
     Outputs already present are skipped unless ``overwrite``; ``on_done`` hears of every input.
     """
     from ..render.render import check_controls
 
-    ray = _import_ray()
-    _check_options(fmt, precision, device, batch_size, workers, gpus_per_worker, cpus_per_worker)
+    ray = import_ray()
+    check_options(fmt, precision, device, batch_size, workers, gpus_per_worker, cpus_per_worker)
     with contextlib.ExitStack() as scratch:
         colorizer, spec, weights_dir = _resolve_model(model, weights, progress, notify, on_weights, scratch)
         checked = check_controls(colorizer, controls)
@@ -143,7 +164,7 @@ def _colorize(
     ray: Any,
     spec: Any,
     weights_dir: Path,
-    inputs: Sequence[str | os.PathLike[str]],
+    inputs: Sequence[Found | str | os.PathLike[str]],
     out_dir: str | os.PathLike[str],
     *,
     controls: dict[str, Any],
@@ -164,22 +185,23 @@ def _colorize(
     notify: Callable[[str], None] | None,
 ) -> RayReport:
     out = as_location(out_dir)
+    fmt = output_format(fmt)
+    found = [_found(item) for item in inputs]
     if isinstance(out, Path):
         if out.exists() and not out.is_dir():
             raise ColorzooError(f"-o {out}: is a file, not a folder")
         out.mkdir(parents=True, exist_ok=True)
-        plan = plan_outputs([as_location(p) for p in inputs], out, spec.name, fmt, overwrite, exists=_listed(),
-                            real=_real)  # fmt: skip
+        plan = plan_outputs(found, out, spec.name, fmt, overwrite, exists=_listed(), real=_real)
     else:
         existing = existing_files(out)
-        plan = plan_outputs([as_location(p) for p in inputs], out, spec.name, fmt, overwrite,
-                            exists=lambda target: str(target) in existing, real=_real)  # fmt: skip
-    report = RayReport(cleaned=clean_stale_temps(out) if isinstance(out, Path) else [], workers=workers)
+        plan = plan_outputs(found, out, spec.name, fmt, overwrite, exists=lambda target: str(target) in existing,
+                            real=_real)  # fmt: skip
+    report = RayReport(cleaned=stale_temps_removed(plan, out) if isinstance(out, Path) else [], workers=workers)
     kill_after = _kill_switch()
     with _manifest_for(out) as manifest:
         report.manifest = str(out / MANIFEST_NAME)
         if on_start is not None:
-            on_start(len(plan.todo) + len(plan.existing) + len(plan.failures) + len(listing_failures))
+            on_start(len(plan.todo) + len(plan.skipped) + len(plan.failures) + len(listing_failures))
 
         def finish(source: str, target: str | None, status: str, reason: str | None = None) -> None:
             if status == WRITTEN:
@@ -189,21 +211,22 @@ def _colorize(
                 report.failures.append(Failure(source, reason or ""))
                 manifest.record(source, target, status, reason)
             else:
-                report.skipped.append(source)
+                report.skipped.append(as_location(target))  # type: ignore[arg-type]
                 manifest.skip(source, target)  # type: ignore[arg-type]
             if on_done is not None:
                 on_done(Done(source, target, status, reason))
 
         for failure in [*listing_failures, *plan.failures]:
             finish(failure.path, None, FAILED, failure.reason)
-        for source, target in plan.existing:
+        for source, target in plan.skipped:
             finish(str(source), str(target), "skipped")
         if plan.todo:
             _run_pipeline(ray, plan.todo, report, finish, address=address, workers=workers,
                           gpus_per_worker=gpus_per_worker, cpus_per_worker=cpus_per_worker,
                           batch_size=batch_size, weights_dir=weights_dir, spec_name=spec.name, controls=controls,
                           device=device, precision=precision, max_pixels=max_pixels, quality=quality,
-                          overwrite=overwrite, kill_after=kill_after, notify=notify)  # fmt: skip
+                          overwrite=overwrite, software=software(spec.name), kill_after=kill_after,
+                          notify=notify)  # fmt: skip
     return report
 
 
@@ -229,6 +252,7 @@ def _run_pipeline(
     max_pixels: int | None,
     quality: int,
     overwrite: bool,
+    software: str,
     kill_after: tuple[int, str] | None,
     notify: Callable[[str], None] | None,
 ) -> None:
@@ -262,7 +286,8 @@ def _run_pipeline(
                 num_gpus=gpus_per_worker or None,
             )  # fmt: skip
             ds = ds.map_batches(_write, batch_size=None, batch_format="numpy",
-                                fn_kwargs={"quality": quality, "overwrite": overwrite}, num_cpus=1)  # fmt: skip
+                                fn_kwargs={"quality": quality, "overwrite": overwrite, "software": software},
+                                num_cpus=1)  # fmt: skip
             began = time.perf_counter()
             iterator = iter(ds.iter_batches(batch_size=None, batch_format="numpy"))
             for batch in iterator:
@@ -333,20 +358,21 @@ def _decode(batch: dict[str, np.ndarray], max_pixels: int | None) -> Iterator[di
     Ray is filling (its target size), however many groups its input block has.
     """
     for index, sources, targets in zip(batch["index"], batch["source"], batch["target"], strict=True):
-        errors, exact, wide, alphas = [], [], [], []
+        errors, photos = [], []
         for source in sources:
             location = as_location(str(source))
             photo = (read_uri_photo(location, max_pixels) if isinstance(location, UriPath)
                      else read_photo(location, max_pixels))  # fmt: skip
             if isinstance(photo, Failure):
-                values = (photo.reason, None, None, None)
-            else:
-                pixels8 = _as_uint8(photo.rgb)
-                values = ("", pixels8, photo.rgb if pixels8 is None else None, photo.alpha)
-            for column, value in zip((errors, exact, wide, alphas), values, strict=True):
-                column.append(value)
+                errors.append(photo.reason)
+                photos.append(None)
+                continue
+            exact = _as_uint8(photo.rgb)  # the Photo travels whole (bits, mode...), its pixels compact
+            errors.append("")
+            photos.append((dataclasses.replace(photo, path=None, rgb=photo.rgb if exact is None else exact),
+                           exact is not None))  # fmt: skip
         yield {"index": [_ints(index)], "source": [[str(s) for s in sources]], "target": [[str(t) for t in targets]],
-               "error": [errors], "photos": [_pack(list(zip(exact, wide, alphas, strict=True)))]}  # fmt: skip
+               "error": [errors], "photos": [_pack(photos)]}  # fmt: skip
 
 
 def _as_uint8(rgb: np.ndarray) -> np.ndarray | None:
@@ -406,7 +432,7 @@ class _ColorizeActor:
             pixels: list[np.ndarray | None] = [None] * len(errors)
             good = [row for row, error in enumerate(errors) if not error]
             if good:  # the local engine's chunk: the group minus the photos that failed to decode
-                photos = [self._photo(*decoded[row]) for row in good]
+                photos = [self._photo(*decoded[row]) for row in good]  # type: ignore[misc]
                 results = colorize_photos(self.model, photos, [str(sources[row]) for row in good], self.controls,
                                           self.device, self.precision)  # fmt: skip
                 for row, result in zip(good, results, strict=True):
@@ -418,11 +444,8 @@ class _ColorizeActor:
                    "target": [[str(t) for t in targets]], "error": [errors], "pixels": [_pack(pixels)]}  # fmt: skip
 
     @staticmethod
-    def _photo(exact: np.ndarray | None, wide: np.ndarray | None, alpha: np.ndarray | None) -> Any:
-        from ..io.images import Photo
-
-        rgb = _from_uint8(exact) if exact is not None else np.array(wide, dtype=np.float32, copy=True)
-        return Photo(None, rgb, alpha)
+    def _photo(photo: Any, exact: bool) -> Any:
+        return dataclasses.replace(photo, rgb=_from_uint8(photo.rgb)) if exact else photo
 
     def _maybe_die(self) -> None:
         if self.kill_after is None or self.calls <= self.kill_after[0]:
@@ -437,7 +460,7 @@ class _ColorizeActor:
         time.sleep(120)  # the kill lands while this batch is still in flight
 
 
-def _write(batch: dict[str, np.ndarray], quality: int, overwrite: bool) -> dict[str, Any]:
+def _write(batch: dict[str, np.ndarray], quality: int, overwrite: bool, software: str) -> dict[str, Any]:
     """CPU task: encode and write each output (render.batch.write_photo: atomic, exclusive)."""
     statuses, reasons = [], []
     for sources, targets, errors, cell in zip(batch["source"], batch["target"], batch["error"], batch["pixels"],
@@ -449,11 +472,14 @@ def _write(batch: dict[str, np.ndarray], quality: int, overwrite: bool) -> dict[
                 row_reason.append(str(error))
                 continue
             location = as_location(str(target))
-            written = (write_uri_photo(image, str(source), location, quality, overwrite)
-                       if isinstance(location, UriPath) else write_photo(image, str(source), location, quality,
-                                                                         overwrite))  # fmt: skip
-            row_status.append(FAILED if isinstance(written, Failure) else WRITTEN)
-            row_reason.append(written.reason if isinstance(written, Failure) else "")
+            write = write_uri_photo if isinstance(location, UriPath) else write_photo
+            written = write(image, str(source), location, quality, overwrite, software)  # type: ignore[arg-type]
+            if isinstance(written, Failure):
+                row_status.append(FAILED)
+                row_reason.append(written.reason)
+            else:  # SKIPPED: another run wrote it meanwhile; it is there, and it is kept
+                row_status.append(SKIPPED_STATUS if written == SKIPPED else WRITTEN)
+                row_reason.append("")
         statuses.append(row_status)
         reasons.append(row_reason)
     return {"index": [_ints(row) for row in batch["index"]],
@@ -465,7 +491,7 @@ def _write(batch: dict[str, np.ndarray], quality: int, overwrite: bool) -> dict[
 # -- the driver's side --------------------------------------------------------------------------------
 
 
-def _import_ray() -> Any:
+def import_ray() -> Any:
     try:
         import ray
         import ray.data
@@ -474,14 +500,13 @@ def _import_ray() -> Any:
     return ray
 
 
-def _check_options(
+def check_options(
     fmt: str, precision: str, device: str, batch_size: int, workers: int, gpus: float, cpus: float
 ) -> None:
     from ..render.devices import DEVICE_CHOICES
     from ..render.precision import PRECISIONS
 
-    if fmt not in OUTPUT_FORMATS:
-        raise ColorzooError(f"--format {fmt!r}: use one of {', '.join(OUTPUT_FORMATS)}")
+    output_format(fmt)
     if precision not in PRECISIONS:
         raise ColorzooError(f"unknown precision {precision!r}: use one of {', '.join(PRECISIONS)}")
     kind, sep, index = str(device).partition(":")
@@ -509,10 +534,10 @@ def _resolve_model(
 ) -> tuple[Any, Any, Path]:
     """(model, spec, the weight files to ship): resolved once, here, by the weights machinery."""
     if isinstance(model, str):
-        from ..plugins.registry import load_pretrained, split_model_name
+        from ..plugins.registry import load_pretrained, model_reference
 
-        spec, tag = split_model_name(model)
-        colorizer, resolved = load_pretrained(spec, tag, weights, device="cpu", progress=progress, notify=notify)
+        spec, tag, path = model_reference(model, weights)
+        colorizer, resolved = load_pretrained(spec, tag, path, device="cpu", progress=progress, notify=notify)
         if on_weights is not None:
             on_weights(resolved)
         return colorizer, spec, Path(resolved.path)
@@ -533,6 +558,14 @@ def _weight_files(path: Path) -> dict[str, bytes]:
     if path.is_file():
         return {path.name: path.read_bytes()}
     return {name: (path / name).read_bytes() for name in (CONFIG_NAME, WEIGHTS_NAME) if (path / name).is_file()}
+
+
+def _found(item: Found | str | os.PathLike[str]) -> Found:
+    """An input as the plan takes it: found under a folder, or a file on its own (a URI stays one)."""
+    if isinstance(item, Found):
+        return item
+    location = as_location(item)
+    return FoundUri(location, location.parent) if isinstance(location, UriPath) else Found(location, location.parent)
 
 
 def _remote(address: str | None) -> bool:

@@ -18,12 +18,13 @@ bucket may both write an output (with the same bytes), never a half-written one.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 import re
 import tempfile
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -31,7 +32,7 @@ from urllib.parse import unquote, urlsplit
 import numpy as np
 
 from ..errors import ColorzooError
-from ..io.files import IMAGE_SUFFIXES, Failure, expand_inputs
+from ..io.files import IMAGE_SUFFIXES, Failure, Found, Inputs, collect_inputs
 
 LIST_SUFFIXES = (".txt", ".lst")
 _URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
@@ -51,8 +52,29 @@ class UriPath(PurePosixPath):
 Location = Path | UriPath
 
 
+@dataclasses.dataclass(frozen=True)
+class FoundUri(Found):
+    """A photo at a URI and the URI folder it was found under (outputs mirror the tree below it)."""
+
+    @property
+    def relative_folder(self) -> Path:
+        try:
+            return Path(*self.path.parent.relative_to(self.root).parts)
+        except ValueError:
+            return Path()
+
+
 def is_uri(text: str | os.PathLike[str]) -> bool:
     return isinstance(text, UriPath) or (isinstance(text, str) and bool(_URI.match(text)))
+
+
+def output_location(text: str | os.PathLike[str]) -> Location:
+    """``-o``: a local folder or a URI, also when a command line parser made the URI a ``Path``
+    (``Path("s3://b/out")`` reads ``s3:/b/out``: the scheme is recovered, unless such a folder exists)."""
+    text = str(text)
+    if not is_uri(text) and re.match(r"^[A-Za-z][A-Za-z0-9+.-]+:/[^/]", text) and not Path(text).exists():
+        return as_location(str(UriPath(text)))
+    return as_location(text)
 
 
 def as_location(text: str | os.PathLike[str]) -> Location:
@@ -97,36 +119,43 @@ def _is_object_store(fs: Any) -> bool:
 
 
 def list_inputs(
-    items: Iterable[str | os.PathLike[str]], exclude: Sequence[str | os.PathLike[str]] = ()
-) -> tuple[list[Location], list[Failure]]:
-    """The photos ``items`` name, in order and without repeats, and what could not be listed.
+    items: Iterable[str | os.PathLike[str]],
+    exclude: Sequence[str | os.PathLike[str]] = (),
+    is_output: Callable[[Path], bool] | None = None,
+) -> Inputs:
+    """The photos ``items`` name, each with the folder it was found under, in order, without repeats.
 
-    ``exclude``: output folders, never read back as input (local ones by the local scanner,
-    URIs by prefix).
+    Local items go through the local engine's scanner (``io.files.collect_inputs``: ``exclude``
+    folders are not entered, files ``is_output`` recognises as earlier outputs are left out); a
+    list's photos are found under the folder they all share; a URI folder is listed once.
     """
-    found: list[Location] = []
+    found: dict[str, Found] = {}
     failures: list[Failure] = []
+    ignored: list[Path] = []
     local_exclude = [Path(p) for p in exclude if not is_uri(p)]
     uri_exclude = [str(p).rstrip("/") + "/" for p in exclude if is_uri(p)]
     for item in items:
-        text = os.fspath(item) if not isinstance(item, UriPath) else str(item)
+        text = str(item) if isinstance(item, UriPath) else os.fspath(item)
         if is_uri(text):
             files, broken = _list_uri(as_location(text), uri_exclude)  # type: ignore[arg-type]
         elif Path(text).suffix.lower() in LIST_SUFFIXES and Path(text).is_file():
             files, broken = _read_list(Path(text))
         else:
-            files, broken = expand_inputs([text], exclude=local_exclude)  # type: ignore[assignment]
-        found += files
+            collected = collect_inputs([text], exclude=local_exclude, is_output=is_output)
+            files, broken = collected.files, collected.failures
+            ignored += collected.ignored
+        for file in files:
+            found.setdefault(str(file.path), file)
         failures += broken
-    return list(dict.fromkeys(found)), failures
+    return Inputs(list(found.values()), failures, ignored)
 
 
-def _read_list(path: Path) -> tuple[list[Location], list[Failure]]:
+def _read_list(path: Path) -> tuple[list[Found], list[Failure]]:
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
         return [], [Failure(str(path), f"{path}: cannot read this list of photos ({exc})")]
-    found: list[Location] = []
+    locations: list[Location] = []
     failures: list[Failure] = []
     for number, line in enumerate(lines, 1):
         line = line.strip()
@@ -139,33 +168,52 @@ def _read_list(path: Path) -> tuple[list[Location], list[Failure]]:
             continue
         if isinstance(location, Path) and not location.is_absolute():
             location = path.parent / location
-        found.append(location)
-    if not found and not failures:
+        locations.append(location)
+    if not locations and not failures:
         failures.append(Failure(str(path), f"{path}: the list names no photo"))
-    return found, failures
+    return _with_common_roots(locations), failures
 
 
-def _list_uri(root: UriPath, exclude: Sequence[str]) -> tuple[list[Location], list[Failure]]:
+def _with_common_roots(locations: list[Location]) -> list[Found]:
+    """Each listed photo found under the folder the list's photos share (per file system), so that
+    outputs mirror the tree below it: a list of /archive/box1/a.tif and /archive/box2/a.tif gives
+    OUT/box1/a_MODEL.png and OUT/box2/a_MODEL.png."""
+    local = [os.path.abspath(p.parent) for p in locations if isinstance(p, Path)]
+    local_root = Path(os.path.commonpath(local)) if local else Path()
+    remote: dict[str, PurePosixPath] = {}
+    for location in locations:
+        if isinstance(location, UriPath):
+            key = str(location).split("://", 1)[0] + "://" + location.parts[1]
+            parent = location.parent
+            common = remote.get(key, parent)
+            while common not in (parent, *parent.parents):
+                common = common.parent
+            remote[key] = common
+    return [Found(p, local_root) if isinstance(p, Path) else
+            FoundUri(p, remote[str(p).split("://", 1)[0] + "://" + p.parts[1]]) for p in locations]  # fmt: skip
+
+
+def _list_uri(root: UriPath, exclude: Sequence[str]) -> tuple[list[Found], list[Failure]]:
     from pyarrow import fs as pafs
 
     fs, path = filesystem(root)
     try:
         info = fs.get_file_info(path)
         if info.type == pafs.FileType.File:
-            return [root], []
+            return [FoundUri(root, root.parent)], []
         if info.type != pafs.FileType.Directory:
             return [], [Failure(str(root), f"{root}: no such file or folder")]
         entries = fs.get_file_info(pafs.FileSelector(path, recursive=True))
     except OSError as exc:
         return [], [Failure(str(root), f"{root}: cannot list ({exc})")]
     prefix = path.rstrip("/") + "/"
-    found: list[Location] = []
+    found: list[Found] = []
     for entry in sorted(entries, key=lambda e: e.path):
         if entry.type != pafs.FileType.File or PurePosixPath(entry.path).suffix.lower() not in IMAGE_SUFFIXES:
             continue
         uri = UriPath(f"{str(root).rstrip('/')}/{entry.path[len(prefix) :]}")
         if not any(str(uri).startswith(skip) for skip in exclude):
-            found.append(uri)
+            found.append(FoundUri(uri, root))
     if not found:
         return [], [Failure(str(root), f"{root}: no image files found in this folder")]
     return found, []
@@ -211,18 +259,21 @@ def read_uri_photo(source: UriPath, max_pixels: int | None) -> Any:
 
 
 def write_uri_photo(
-    pixels: np.ndarray, source: str, target: UriPath, quality: int = 92, overwrite: bool = False
-) -> UriPath | Failure:
-    """Encode as the local engine does, then upload: an object store shows the object once complete."""
+    pixels: np.ndarray, source: str, target: UriPath, quality: int = 92, overwrite: bool = False,
+    software: str | None = None,
+) -> UriPath | str | Failure:  # fmt: skip
+    """Encode as the local engine does, then upload: an object store shows the object once complete.
+    Returns what ``render.batch.write_photo`` does (``SKIPPED`` for an output another run wrote)."""
     from ..io.images import save_image
+    from ..render.batch import SKIPPED
 
     try:
         fs, path = filesystem(target)
         with tempfile.TemporaryDirectory(prefix="colorzoo-write-") as scratch:
-            local = save_image(pixels, Path(scratch) / f"out{target.suffix}", quality=quality)
+            local = save_image(pixels, Path(scratch) / f"out{target.suffix}", quality=quality, software=software)
             data = local.read_bytes()
         if not overwrite and fs.get_file_info(path).type != _file_type_not_found():
-            return Failure(source, f"{source}: output {target} appeared while this run worked (another run?); kept it")
+            return SKIPPED
         parent = path.rsplit("/", 1)[0]
         if not _is_object_store(fs):
             fs.create_dir(parent, recursive=True)

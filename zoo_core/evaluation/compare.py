@@ -17,7 +17,7 @@ import torch
 from ..errors import ColorzooError
 from .evaluate import Contender, evaluate, load_contender, load_images
 from .report import summary_rows
-from .scores import GRAYSCALE, SWEEP_TEMPERATURES, EvalImage, Scores
+from .scores import GRAYSCALE, EvalImage, Scores, Setting
 
 ProgressHook = Callable[[str, int, int], None]
 """(phase, done, total)"""
@@ -47,7 +47,7 @@ def compare(
     data: str | os.PathLike[str],
     out_dir: str | os.PathLike[str] | None = None,
     *,
-    temperatures: Sequence[float] = (),
+    settings: Sequence[Mapping[str, Any]] = (),
     controls: Mapping[str, Any] | None = None,
     size: int = 256,
     limit: int | None = None,
@@ -62,7 +62,10 @@ def compare(
 ) -> Comparison:
     """Run ``models`` (names, ``MODEL.TAG`` names or model directories) and the grayscale baseline on ``data``.
 
-    ``controls`` apply to every model that declares them. With ``out_dir`` the report is written too.
+    ``controls`` apply to every model that declares them; ``settings`` are control values to measure
+    each model at, one row each (``[{"temperature": 0.38}, {"temperature": 1.0}]``), for the models that
+    declare them. With ``sweep``, every model is also measured at the values of the control its spec
+    declares sweepable (``Control.sweep``). With ``out_dir`` the report is written too.
     ``fid``: True measures FID (fetching its Inception weights if needed), False skips it, None
     measures it when its weights can be had and otherwise says why not through ``notify``.
     """
@@ -79,20 +82,20 @@ def compare(
             if fid:
                 raise
             if notify:
-                notify(str(exc))
+                notify(f"FID not measured (the rest of the comparison is): {exc}")
     contenders = [load_contender(m, device, notify=notify) for m in models]
     labels = [c.label for c in contenders]
     if len(set(labels)) != len(labels) or GRAYSCALE in labels:
         raise ColorzooError(f"models must differ (and not be called {GRAYSCALE!r}): {', '.join(labels)}")
-    requested = tuple(temperatures) or (None,)
     for contender in contenders:
         spec = contender.model.spec if contender.model is not None else None
         declared = {c.name for c in spec.controls} if spec is not None else set()
         contender.controls = {k: v for k, v in (controls or {}).items() if k in declared}
-        if contender.sweeps:
-            contender.temperatures = requested
-            if sweep:  # the sweep rides on the same forward passes
-                contender.temperatures += tuple(t for t in SWEEP_TEMPERATURES if t not in requested)
+        requested = _settings_for(settings, spec)
+        contender.settings = requested
+        swept = contender.sweep_control
+        if sweep and swept is not None:  # the sweep rides on the same forward passes
+            contender.settings += tuple(t for t in (((swept.name, v),) for v in swept.sweep) if t not in requested)
     done = 0
 
     def on_batch(n: int) -> None:
@@ -103,15 +106,20 @@ def compare(
 
     scores = evaluate(contenders, images, device, batch_size, keep_outputs=grid_rows, on_batch=on_batch,
                       precision=precision, fid_features=extractor)  # fmt: skip
-    sweep_points: dict[str, list[dict[str, float]]] = {}
+    sweep_points: dict[str, list[dict[str, Any]]] = {}
     shown: list[Scores] = []
     for contender in [*contenders, Contender(GRAYSCALE)]:
         mine = [s for s in scores if s.label == contender.label]
-        wanted = [s for s in mine if s.temperature in requested]
-        if contender.sweeps and sweep:
+        spec = contender.model.spec if contender.model is not None else None
+        requested = _settings_for(settings, spec)
+        wanted = [s for s in mine if s.setting in requested]
+        swept = contender.sweep_control
+        if swept is not None and sweep:
+            points = [s for s in mine if len(s.setting) == 1 and s.setting[0][0] == swept.name
+                      and s.setting[0][1] in swept.sweep]  # fmt: skip
             sweep_points[contender.label] = [
-                {"temperature": s.temperature, **s.summary()}
-                for s in sorted((s for s in mine if s.temperature in SWEEP_TEMPERATURES), key=lambda s: s.temperature)
+                {"control": swept.name, "value": s.setting[0][1], **s.summary()}
+                for s in sorted(points, key=lambda s: s.setting[0][1])
             ]
         shown += wanted or mine
     shown.sort(key=lambda s: s.label != GRAYSCALE)
@@ -121,3 +129,21 @@ def compare(
     if out_dir is not None:
         result.write(out_dir)
     return result
+
+
+def _settings_for(settings: Sequence[Mapping[str, Any]], spec: Any) -> tuple[Setting, ...]:
+    """The requested settings restricted to the controls a model declares (numbers and words as the
+    control reads them, so ``"0.5"`` and ``0.5`` are one setting), without repeats; ``((),)`` when none
+    applies."""
+    controls = {c.name: c for c in spec.controls} if spec is not None else {}
+    found: list[Setting] = []
+    for setting in settings:
+        mine = tuple(sorted((k, _plain(controls[k], v)) for k, v in setting.items() if k in controls))
+        if mine not in found:
+            found.append(mine)
+    return tuple(found) or ((),)
+
+
+def _plain(control: Any, value: Any) -> Any:
+    converted = control.convert(value)
+    return converted if isinstance(converted, (bool, int, float, str)) else value

@@ -3,8 +3,9 @@
 The grayscale baseline (ab = 0) is always measured too: it is what every method must beat
 on AuC and colorfulness. Predictions go through the same rendering path as ``colorzoo run``
 (each model at its own working size, color upsampled and joined with the image's lightness),
-so models of different families compare on equal terms. Classification models can be measured
-at several temperatures from one forward pass, which is also how the temperature sweep is made.
+so models of different families compare on equal terms. A model can be measured at several
+settings of its controls (a sweep of a decoding control its spec declares sweepable, such as an
+annealed-mean temperature): where only decoding changes, they share one forward pass.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from ..controls import Control
 from ..errors import ColorzooError
 from ..io.files import list_images
 from ..io.images import SKIP_GRAY, center_crop, open_color_image
@@ -26,26 +28,29 @@ from ..models.colorizer import Colorizer
 from ..render.render import check_controls, render_variants
 from . import metrics
 from .report import summary_rows
-from .scores import GRAYSCALE, EvalImage, Scores
+from .scores import GRAYSCALE, EvalImage, Scores, Setting
 
 
 @dataclasses.dataclass
 class Contender:
-    """A model with its controls, at one or more temperatures, or the grayscale baseline (model None)."""
+    """A model with its controls, at one or more settings, or the grayscale baseline (model None)."""
 
     label: str
     model: Colorizer | None = None
-    temperatures: tuple[float | None, ...] = (None,)
+    settings: tuple[Setting, ...] = ((),)
+    """Control values beyond ``controls``, one row each (``((),)``: the model as it comes)."""
     controls: Mapping[str, Any] = dataclasses.field(default_factory=dict)
 
     @property
-    def sweeps(self) -> bool:
-        """Whether the model takes a temperature (annealed-mean decoding)."""
+    def sweep_control(self) -> Control | None:
+        """The control the model's spec declares sweepable (``Control.sweep``), if any."""
         spec = getattr(self.model, "spec", None)
-        return spec is not None and spec.control("temperature") is not None
+        return next((c for c in spec.controls if c.sweep), None) if spec is not None else None
 
     def variants(self) -> list[dict[str, Any]]:
-        return [{**self.controls, **({} if t is None else {"temperature": t})} for t in self.temperatures]
+        """The controls of each setting, checked and converted (one-line errors for a bad value)."""
+        given = [{**self.controls, **dict(setting)} for setting in self.settings]
+        return [check_controls(self.model, v) for v in given] if self.model is not None else given
 
 
 def load_eval_images(
@@ -102,7 +107,7 @@ def evaluate(
     precision: str = "fp32",
     fid_features: Callable[[torch.Tensor], torch.Tensor] | None = None,
 ) -> list[Scores]:
-    """Scores for every (contender, temperature), the grayscale baseline first.
+    """Scores for every (contender, setting), the grayscale baseline first.
 
     With ``fid_features`` (uint8 images -> features) each row also gets its FID against the truth.
     """
@@ -111,13 +116,11 @@ def evaluate(
     prior = data_prior(images).to(device)
     everyone = [Contender(GRAYSCALE), *contenders]
     for contender in contenders:
-        if contender.model is not None:
-            for variant in contender.variants():
-                check_controls(contender.model, variant)
+        contender.variants()  # every setting checked before any work
     scores = {
         (c.label, t): Scores(c.label, t, [], torch.zeros(metrics.AUC_MAX_THRESHOLD + 1, dtype=torch.float64), 0.0)
         for c in everyone
-        for t in c.temperatures
+        for t in c.settings
     }
     real_features = []
     for start in range(0, len(images), batch_size):
@@ -128,8 +131,8 @@ def evaluate(
         if fid_features is not None:
             real_features.append(fid_features(truth).cpu())
         for contender in everyone:
-            for temperature, pred in _predict(contender, true_lab, precision):
-                entry = scores[(contender.label, temperature)]
+            for setting, pred in _predict(contender, true_lab, precision):
+                entry = scores[(contender.label, setting)]
                 _score(entry, chunk, pred, truth, true_lab, weights, keep_outputs)
                 if fid_features is not None:
                     entry.features.append(fid_features(pred).cpu())
@@ -146,16 +149,17 @@ def evaluate(
 
 
 def _predict(contender: Contender, true_lab: torch.Tensor, precision: str):
-    """Yield (temperature, uint8 RGB prediction) for each temperature, from one forward pass."""
+    """Yield (setting, uint8 RGB prediction) for each setting, from one forward pass where they differ in
+    decoding only."""
     lightness = true_lab[:, :1]
     if contender.model is None:
         from ..render.render import join
 
         ab = torch.zeros_like(true_lab[:, 1:])
-        yield None, torch.stack([join(lightness[i], ab[i]) for i in range(lightness.shape[0])])
+        yield (), torch.stack([join(lightness[i], ab[i]) for i in range(lightness.shape[0])])
         return
     for index, pred in render_variants(contender.model, lightness, contender.variants(), precision):
-        yield contender.temperatures[index], pred
+        yield contender.settings[index], pred
 
 
 def _score(entry: Scores, chunk, pred, truth, true_lab, weights, keep_outputs: int) -> None:

@@ -24,7 +24,7 @@ from ..weights import cache
 from ..weights.download import fetch_release, is_offline
 
 INCEPTION = ReleaseFile(
-    "https://github.com/toshas/torch-fidelity/releases/download/v0.2.0/weights-inception-2015-12-05-6726825d.pth",
+    url="https://github.com/toshas/torch-fidelity/releases/download/v0.2.0/weights-inception-2015-12-05-6726825d.pth",
     sha256="6726825d0af5f729cebd5821db510b11b1cfad8faad88a03f1befd49fb9129b2",
     size=95_628_359,
 )
@@ -42,10 +42,14 @@ def inception_weights(download: bool = True, on_progress: Callable[[int, int | N
         return path
     if not download or is_offline():
         raise NoWeightsError(
-            "FID skipped: its Inception weights are not cached and the network is off; run "
-            "`colorzoo download fid-inception` once online"
+            "its Inception weights are not cached and the network is off; run `colorzoo download fid-inception` "
+            "once online"
         )
-    fetched, _ = fetch_release(INCEPTION, on_progress)
+    try:
+        fetched, _ = fetch_release(INCEPTION, on_progress)
+    except NoWeightsError as exc:
+        raise NoWeightsError(f"its Inception weights are not cached and could not be downloaded ({exc}); run "
+                             "`colorzoo download fid-inception` once online") from None
     path.parent.mkdir(parents=True, exist_ok=True)
     shutil.move(fetched, path)
     return path

@@ -1,4 +1,4 @@
-"""Comparison reports: numbers (JSON, CSV, markdown) and pictures (grid, temperature sweep)."""
+"""Comparison reports: numbers (JSON, CSV, markdown) and pictures (grid, trade-off, sweeps)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from ..io.atomic import write_text
 from ..io.grid import image_grid, save_grid
 from ..io.plots import plot_sweep, plot_tradeoff
 from .metrics import paired_difference
-from .scores import GRAYSCALE, METRICS, EvalImage, Scores, columns
+from .scores import GRAYSCALE, METRICS, EvalImage, Scores, columns, setting_text
 
 HEADERS = {
     "auc": "AuC %",
@@ -29,7 +29,7 @@ HEADERS = {
 
 
 def row_label(score: Scores) -> str:
-    return score.label if score.temperature is None else f"{score.label} T={score.temperature:g}"
+    return f"{score.label} {setting_text(score.setting)}" if score.setting else score.label
 
 
 def summary_rows(scores: Sequence[Scores]) -> list[dict[str, object]]:
@@ -37,7 +37,7 @@ def summary_rows(scores: Sequence[Scores]) -> list[dict[str, object]]:
     gray = next((s for s in scores if s.label == GRAYSCALE), None)
     rows = []
     for score in scores:
-        row: dict[str, object] = {"model": row_label(score), "temperature": score.temperature, **score.summary()}
+        row: dict[str, object] = {"model": row_label(score), "setting": dict(score.setting), **score.summary()}
         if gray is not None and score is not gray:
             row["auc_vs_gray"] = auc_against(score, gray)
         rows.append(row)
@@ -113,12 +113,11 @@ def markdown_table(rows: Sequence[dict[str, object]]) -> str:
 def per_image_csv(scores: Sequence[Scores]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(["image", "folder", "model", "temperature", *METRICS])
+    writer.writerow(["image", "folder", "model", "setting", *METRICS])
     for score in scores:
         for row in score.per_image:
-            t = "" if score.temperature is None else score.temperature
             values = (f"{row[m]:.6g}" for m in METRICS)
-            writer.writerow([row["image"], row.get("group", ""), score.label, t, *values])
+            writer.writerow([row["image"], row.get("group", ""), score.label, setting_text(score.setting), *values])
     return buffer.getvalue()
 
 
@@ -127,7 +126,7 @@ def write_report(
     scores: Sequence[Scores],
     rows: Sequence[dict[str, object]],
     images: Sequence[EvalImage],
-    sweep: dict[str, list[dict[str, float]]] | None = None,
+    sweep: dict[str, list[dict[str, object]]] | None = None,
     meta: dict[str, object] | None = None,
 ) -> dict[str, Path]:
     """Write metrics.json, metrics.csv, grid.png, tradeoff.png, (sweep.png) and report.md into ``out_dir``.
@@ -187,10 +186,12 @@ def write_report(
         lines += ["## Pictures", "", "![gray input, each model, ground truth](grid.png)", ""]
     lines += ["## Accuracy against colorfulness", "", "![AuC against colorfulness](tradeoff.png)", ""]
     if sweep:
-        lines += ["## Temperature sweep (annealed mean)", "", "![AuC and colorfulness against T](sweep.png)", ""]
-        lines += ["| model | T | AuC % | colorfulness |", "|---|---:|---:|---:|"]
+        lines += ["## Sweeps", "", "Each model at the values of the control its spec declares sweepable.", "",
+                  "![AuC and colorfulness along each sweep](sweep.png)", ""]
+        lines += ["| model | control | value | AuC % | AuC rebal % | colorfulness |", "|---|---|---:|---:|---:|---:|"]
         for label, points in sweep.items():
-            lines += [f"| {label} | {p['temperature']:g} | {p['auc']:.2f} | {p['colorfulness']:.2f} |" for p in points]
+            lines += [f"| {label} | {p['control']} | {p['value']} | {p['auc']:.2f} | {p['auc_rebal']:.2f} | "
+                      f"{p['colorfulness']:.2f} |" for p in points]
         lines.append("")
     written["report.md"] = write_text(out / "report.md", "\n".join(lines))
     return written

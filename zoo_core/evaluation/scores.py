@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import numpy as np
 import torch
@@ -10,7 +11,6 @@ import torch
 from . import metrics
 
 GRAYSCALE = "grayscale"
-SWEEP_TEMPERATURES = (0.01, 0.05, 0.1, 0.2, 0.38, 0.5, 0.75, 1.0)
 METRICS = ("auc", "auc_rebal", "rmse_ab", "rmse_rgb", "psnr", "ssim", "colorfulness", "colorfulness_diff")
 
 
@@ -22,10 +22,18 @@ class EvalImage:
     """The folder the image comes from: results are also reported per folder."""
 
 
+Setting = tuple[tuple[str, Any], ...]
+"""Control values a row was measured with, beyond the model's own (``(("temperature", 0.2),)``)."""
+
+
+def setting_text(setting: Setting) -> str:
+    return ", ".join(f"{key}={value:g}" if isinstance(value, float) else f"{key}={value}" for key, value in setting)
+
+
 @dataclasses.dataclass
 class Scores:
     label: str
-    temperature: float | None
+    setting: Setting
     per_image: list[dict[str, float]]
     pooled_rebal_hist: torch.Tensor  # weighted accuracy counts over thresholds, summed over images
     pooled_rebal_total: float

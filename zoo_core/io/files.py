@@ -2,7 +2,10 @@
 
 One scanner for everything that reads folders (run, train, eval, priors). Symbolic links to
 files are followed, links to folders are not (no cycles), and a link that points nowhere or
-into a loop is reported by name instead of vanishing.
+into a loop is reported by name instead of vanishing. ``collect_inputs`` also remembers the
+folder each file was found under, so that outputs can mirror the input tree (a camera's
+``100CANON/IMG_0001.JPG`` and ``101CANON/IMG_0001.JPG`` never collide), and leaves out files a
+caller recognises as its own earlier outputs unless they are named one by one.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import dataclasses
 import errno
 import glob
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp", ".gif", ".jfif"})
@@ -37,8 +40,10 @@ def _broken_link_reason(path: Path) -> str | None:
     return None
 
 
-def scan_folder(root: Path, exclude: Sequence[Path] = ()) -> tuple[list[Path], list[Failure]]:
-    """Image files under ``root`` by suffix, sorted; broken links and loops as failures.
+def scan_folder(
+    root: Path, exclude: Sequence[Path] = (), suffixes: frozenset[str] = IMAGE_SUFFIXES
+) -> tuple[list[Path], list[Failure]]:
+    """Files under ``root`` with one of ``suffixes`` (images), sorted; broken links and loops as failures.
 
     Folders in ``exclude`` (compared by real path) are not entered: a run's own output folder
     inside its input folder is never read back as input.
@@ -50,7 +55,7 @@ def scan_folder(root: Path, exclude: Sequence[Path] = ()) -> tuple[list[Path], l
         dirs[:] = sorted(d for d in dirs if os.path.realpath(os.path.join(folder, d)) not in skip)
         for name in sorted(names):
             path = Path(folder) / name
-            if path.suffix.lower() not in IMAGE_SUFFIXES:
+            if path.suffix.lower() not in suffixes:
                 continue
             reason = _broken_link_reason(path)
             if reason:
@@ -75,30 +80,87 @@ def expand_inputs(
     inputs: Iterable[str | os.PathLike[str]], exclude: Sequence[Path] = ()
 ) -> tuple[list[Path], list[Failure]]:
     """Files as given, image files under folders (recursively, skipping ``exclude``), glob patterns."""
-    found: list[Path] = []
+    collected = collect_inputs(inputs, exclude)
+    return [f.path for f in collected.files], collected.failures
+
+
+@dataclasses.dataclass(frozen=True)
+class Found:
+    """An input file and the folder it was found under: its output goes to the same place below ``-o``."""
+
+    path: Path
+    root: Path
+    """The folder given (a folder input), the fixed part of a glob pattern, or the file's own folder."""
+
+    @property
+    def relative_folder(self) -> Path:
+        """The file's folder below ``root`` (``.`` for a file given as it is)."""
+        rel = Path(os.path.relpath(self.path.parent, self.root))
+        return Path() if rel.parts[:1] == ("..",) else rel
+
+
+@dataclasses.dataclass
+class Inputs:
+    files: list[Found]
+    failures: list[Failure]
+    ignored: list[Path]
+    """Files in folders or patterns that are earlier outputs (``is_output``), left out."""
+
+
+def _pattern_root(pattern: str) -> Path:
+    """The folder a glob pattern starts from: its parts before the first one with a wildcard."""
+    fixed = []
+    for part in Path(pattern).parts[:-1]:
+        if glob.has_magic(part):
+            break
+        fixed.append(part)
+    return Path(*fixed) if fixed else Path()
+
+
+def collect_inputs(
+    inputs: Iterable[str | os.PathLike[str]],
+    exclude: Sequence[Path] = (),
+    is_output: Callable[[Path], bool] | None = None,
+    suffixes: frozenset[str] = IMAGE_SUFFIXES,
+) -> Inputs:
+    """Files as given, files under folders (recursively, skipping ``exclude``), glob matches.
+
+    Files found in folders or by patterns for which ``is_output`` is true (a run's own earlier
+    outputs) are left out and listed in ``ignored``; a file named as it is always counts.
+    """
+    found: dict[Path, Found] = {}
     failures: list[Failure] = []
+    ignored: list[Path] = []
+
+    def add(path: Path, root: Path, searched: bool) -> None:
+        if searched and is_output is not None and is_output(path):
+            ignored.append(path)
+        elif path not in found:
+            found[path] = Found(path, root)
+
     for item in inputs:
         text = str(item)
         path = Path(text)
         if path.is_dir():
-            files, broken = scan_folder(path, exclude)
+            files, broken = scan_folder(path, exclude, suffixes)
             failures += broken
             if not files and not broken:
                 failures.append(Failure(text, f"{text}: no image files found in this folder"))
-            found += files
+            for file in files:
+                add(file, path, searched=True)
         elif path.exists():
-            found.append(path)
+            add(path, path.parent, searched=False)
         elif path.is_symlink():
             failures.append(Failure(text, _broken_link_reason(path) or f"{text}: unreadable"))
         elif glob.has_magic(text):
             matches = sorted(Path(m) for m in glob.glob(text, recursive=True) if Path(m).is_file())
             if not matches:
                 failures.append(Failure(text, f"{text}: the pattern matches no file"))
-            found += matches
+            for match in matches:
+                add(match, _pattern_root(text), searched=True)
         else:
             failures.append(Failure(text, f"{text}: no such file or directory"))
-    unique = list(dict.fromkeys(found))
-    return unique, failures
+    return Inputs(list(found.values()), failures, ignored)
 
 
 def list_images(source: str | os.PathLike[str]) -> list[Path]:

@@ -46,20 +46,25 @@ def plot_training_log(log_file: str | os.PathLike[str], out_file: str | os.PathL
     return save_figure(fig, out_file)
 
 
-def plot_sweep(sweep: dict[str, list[dict[str, float]]], path: str | os.PathLike[str]) -> Path:
-    """AuC and colorfulness against the annealed-mean temperature, one line per model."""
+def plot_sweep(sweep: dict[str, list[dict[str, object]]], path: str | os.PathLike[str]) -> Path:
+    """AuC and colorfulness along each model's sweep of its sweepable control, one line per model
+    (a log axis where the values are positive and span more than a decade)."""
     fig, (left, right) = _pyplot().subplots(1, 2, figsize=(10, 4), dpi=100)
+    controls = sorted({str(p["control"]) for points in sweep.values() for p in points})
+    values: list[float] = []
     for label, points in sweep.items():
-        ts = [p["temperature"] for p in points]
-        left.plot(ts, [p["auc"] for p in points], marker="o", label=label)
-        right.plot(ts, [p["colorfulness"] for p in points], marker="o", label=label)
+        xs = [float(p["value"]) for p in points]  # type: ignore[arg-type]
+        values += xs
+        left.plot(xs, [p["auc"] for p in points], marker="o", label=label)
+        right.plot(xs, [p["colorfulness"] for p in points], marker="o", label=label)
     for ax, name in ((left, "AuC %"), (right, "colorfulness")):
-        ax.set_xscale("log")
-        ax.set_xlabel("temperature T")
+        if values and min(values) > 0 and max(values) / min(values) > 10:
+            ax.set_xscale("log")
+        ax.set_xlabel(" / ".join(controls))
         ax.set_ylabel(name)
         ax.grid(alpha=0.3)
         ax.legend()
-    fig.suptitle("annealed-mean temperature: T -> 0 mode (vivid), T = 1 mean (desaturated)")
+    fig.suptitle(f"sweep of {' / '.join(controls)}")
     fig.tight_layout()
     return save_figure(fig, path)
 

@@ -1,19 +1,26 @@
-"""Building a model from its spec: the config from the spec's fields and the caller's overrides.
+"""Building a model from its spec, and the one way a model directory is loaded.
 
 Every path that makes a model goes through here (the registry, weight conversion, training,
-the contract tests), so a bad field is always the same ``ConfigError``.
+the contract tests), so a bad field is always the same ``ConfigError``; every path that loads a
+model directory (``load_model``, ``create_model`` with weights, ``train --init``,
+``Colorizer.from_pretrained``) goes through ``load_model_dir``, which attaches the model's spec,
+so its controls are checked on every path.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import os
+from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import torch
 
-from ..errors import ConfigError
-from ..spec import ModelSpec
+from ..errors import ConfigError, WeightsError
+from ..spec import ModelSpec, registered_spec
 from .colorizer import Colorizer, ColorizerConfig
+from .format import CONFIG_NAME, load_state, read_config
 
 
 def make_config(spec: ModelSpec, where: str = "", **overrides: Any) -> ColorizerConfig:
@@ -53,3 +60,35 @@ def count_parameters(spec: ModelSpec, **overrides: Any) -> int:
     """Parameter count, computed on the meta device (no memory, no init time)."""
     with torch.device("meta"):
         return build_model(spec, **overrides).num_parameters()
+
+
+def load_model_dir(
+    spec: ModelSpec,
+    path: str | os.PathLike[str],
+    device: Any = "cpu",
+    overrides: Mapping[str, Any] | None = None,
+) -> Colorizer:
+    """A model directory (or lone ``.safetensors`` file) loaded as ``spec``'s model, in eval mode.
+
+    The config comes from the directory (``overrides`` change fields, e.g. for fine-tuning), the
+    model's name from ``spec``; shapes are checked strictly and the spec is attached.
+    """
+    weights_file, config_dict = read_config(path)
+    config_file = weights_file.with_name(CONFIG_NAME)
+    where = str(config_file if config_file.is_file() else weights_file)
+    fields = {**config_dict, **(overrides or {}), "model": spec.name}
+    config = spec.model_class.config_class.from_dict(fields, where=where)
+    model = instantiate(spec, config, where=where, weights_follow=True)
+    load_state(model, Path(weights_file))
+    return model.to(device).eval()
+
+
+def spec_of(cls: type[Colorizer], name: str) -> ModelSpec:
+    """The registered spec of model ``name`` if its class is ``cls``; else a spec of ``cls`` alone (no
+    controls: any given control is refused, never ignored)."""
+    spec = registered_spec(name) if name else None
+    if spec is None:
+        return ModelSpec(name=name or cls.__name__, architecture=cls)
+    if not issubclass(spec.model_class, cls):
+        raise WeightsError(f"these weights are for {name} ({spec.model_class.__name__}), not {cls.__name__}")
+    return spec

@@ -21,7 +21,7 @@ import torch
 from torch import nn
 
 from ..errors import ConfigError, WeightsError
-from .format import load_state, read_config, save_model_dir
+from .format import read_config, save_model_dir
 
 Controls = Mapping[str, Any]
 
@@ -38,6 +38,9 @@ class ColorizerConfig:
     """The registry name (``zhang-rebal``), which picks the class when loading."""
     input_size: int = 256
     """Working resolution: photos are resized to this square, the color is upsampled back."""
+    saturation: float = 1.0
+    """Gain on the predicted chroma (the ``saturation`` control overrides it): a weight set may record
+    the value chosen for it on a tuning split."""
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -45,6 +48,8 @@ class ColorizerConfig:
     def validate(self) -> None:
         if self.input_size < 8:
             raise ValueError(f"input_size must be at least 8, got {self.input_size}")
+        if not 0.0 <= self.saturation <= 4.0:
+            raise ValueError(f"saturation must be in [0, 4], got {self.saturation}")
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], where: str = "config") -> ColorizerConfig:
@@ -168,6 +173,19 @@ class Colorizer(nn.Module):
         """
         return self.decode(self(lightness), controls or {})
 
+    def colors(
+        self, lightness: torch.Tensor, controls: Controls | None = None, sizes: Sequence[tuple[int, int]] = ()
+    ) -> torch.Tensor:
+        """What the renderer and exports call: ``predict`` with the ``saturation`` gain every model takes."""
+        controls = controls or {}
+        return self.saturate(self.predict(lightness, controls, sizes), controls)
+
+    def saturate(self, chroma: torch.Tensor, controls: Controls | None = None) -> torch.Tensor:
+        """``chroma`` times the ``saturation`` control (else the config's): gray at 0, as predicted at 1."""
+        gain = (controls or {}).get("saturation")
+        gain = self.config.saturation if gain is None else gain
+        return chroma if gain == 1.0 else chroma * gain
+
     def num_parameters(self) -> int:
         return sum(p.numel() for p in self.parameters())
 
@@ -203,14 +221,15 @@ class Colorizer(nn.Module):
         """Load a directory (or a lone ``.safetensors`` file) written by ``save_pretrained``.
 
         Call it on the model's class; ``zoo_core.load_model(path)`` finds the class by the
-        config's ``model`` name.
+        config's ``model`` name. Both load the same way and attach the registered spec.
         """
         if cls is Colorizer:
             raise TypeError("Colorizer.from_pretrained needs a concrete class; use zoo_core.load_model(path)")
-        weights_file, config_dict = read_config(path)
-        model = cls(cls.config_class.from_dict(config_dict, where=str(_config_source(weights_file))))
-        load_state(model, weights_file)
-        return model.to(device).eval()
+        from .build import load_model_dir, spec_of
+
+        _, config = read_config(path)
+        name = config.get("model") if isinstance(config.get("model"), str) else ""
+        return load_model_dir(spec_of(cls, name), path, device)
 
 
 def _fits(tensor: torch.Tensor, dtype: torch.dtype) -> bool:
@@ -220,8 +239,3 @@ def _fits(tensor: torch.Tensor, dtype: torch.dtype) -> bool:
     if not tensor.is_floating_point():
         return False
     return tensor.numel() == 0 or bool(tensor.abs().max() <= torch.finfo(dtype).max)
-
-
-def _config_source(weights_file: Path) -> Path:
-    config_file = weights_file.with_name("config.json")
-    return config_file if config_file.is_file() else weights_file

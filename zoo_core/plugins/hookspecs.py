@@ -24,8 +24,14 @@ def register_losses(register):  # type: ignore[no-untyped-def]
 
 
 @hookspec
+def register_backbones(register):  # type: ignore[no-untyped-def]
+    """Call ``register(BackboneSpec(...))`` for each ImageNet backbone whose weights the plugin declares."""
+
+
+@hookspec
 def register_commands(cli):  # type: ignore[no-untyped-def]
     """Add subcommands to the ``colorzoo`` command line: ``cli`` is its ``typer.Typer`` app.
 
-    Called only when the command line starts; keep imports of heavy modules inside the commands.
+    Called only when the command line starts; keep imports of heavy modules inside the commands. A
+    command named like one of colorzoo's own (``list``, ``run``...) is refused, and the plugin marked.
     """

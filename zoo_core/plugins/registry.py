@@ -24,6 +24,19 @@ def get_model_spec(name: str) -> ModelSpec:
     base, _, tag = name.rpartition(".")
     if base in models and tag:
         return models[base]
+    from ..catalog import family_of
+
+    family = family_of(name)
+    plugins = {info.distribution: info for info in get_zoo().plugins.values() if info.distribution}
+    if family is not None and family.distribution not in plugins:
+        raise UnknownModelError(f"unknown model {name!r}: it would come from the {family.name} family, which is not "
+                                f"installed; {family.pip_command} adds it")
+    if family is not None and plugins[family.distribution].disabled:
+        raise UnknownModelError(f"unknown model {name!r}: its family's plugin ({family.distribution}) is left out by "
+                                "COLORZOO_PLUGINS")
+    if family is not None and plugins[family.distribution].error:
+        raise UnknownModelError(f"unknown model {name!r}: its family's plugin ({family.distribution}) is installed "
+                                f"but broken: {plugins[family.distribution].error}")
     close = difflib.get_close_matches(name, models, n=3)
     hint = f"; did you mean {', '.join(close)}?" if close else "; `colorzoo list` shows the installed models"
     raise UnknownModelError(f"unknown model {name!r}{hint}")
@@ -38,6 +51,27 @@ def split_model_name(name: str) -> tuple[ModelSpec, str | None]:
     if tag is not None:
         spec.weight_set(tag)
     return spec, tag
+
+
+def model_reference(name: str, weights: str | os.PathLike[str] | None = None) -> tuple[ModelSpec, str | None, Any]:
+    """What a command's MODEL argument names: (spec, weight-set tag or None, weights path or None).
+
+    ``MODEL`` or ``MODEL.TAG`` of a registered model, or a model directory (``runs/mine``, from
+    ``train`` or ``save_pretrained``) or ``.safetensors`` file, whose config names its model.
+    """
+    from pathlib import Path
+
+    path = Path(name)
+    if weights is None and path.exists() and (path.is_dir() or path.suffix == ".safetensors"):
+        from ..models.format import read_config
+
+        _, config = read_config(path)
+        model = config.get("model")
+        if not isinstance(model, str) or not model:
+            raise WeightsError(f"{path}: its config names no model")
+        return get_model_spec(model), None, path
+    spec, tag = split_model_name(name)
+    return spec, tag, weights
 
 
 def list_models() -> list[ModelSpec]:
@@ -78,6 +112,7 @@ def load_pretrained(
     notify: Any = None,
 ) -> tuple[Any, Any]:
     """(model, ``ResolvedWeights``): resolve and load. Weights a user points at must be for this model."""
+    from ..models.build import load_model_dir
     from ..models.format import read_config
     from ..weights.resolve import resolve_weights
 
@@ -85,33 +120,19 @@ def load_pretrained(
     _, config = read_config(resolved.path)
     if resolved.origin == "given" and config.get("model") != spec.name:
         raise WeightsError(f"{resolved.path}: these weights are for {config.get('model')!r}, not {spec.name!r}")
-    model = _load_dir(spec, resolved.path, device)
-    return model, resolved
-
-
-def _load_dir(spec: ModelSpec, path: Any, device: Any) -> Any:
-    from pathlib import Path
-
-    from ..models.build import instantiate
-    from ..models.format import load_state, read_config
-
-    weights_file, config_dict = read_config(path)
-    where = weights_file.with_name("config.json") if weights_file.with_name("config.json").is_file() else weights_file
-    config = spec.model_class.config_class.from_dict({**config_dict, "model": spec.name}, where=str(where))
-    model = instantiate(spec, config, where=str(where), weights_follow=True)
-    load_state(model, Path(weights_file))
-    return model.to(device).eval()
+    return load_model_dir(spec, resolved.path, device), resolved
 
 
 def load_model(path: str | os.PathLike[str], device: Any = "cpu") -> Any:
     """Load a model directory (or ``.safetensors`` file) of any registered model, by its config's name."""
+    from ..models.build import load_model_dir
     from ..models.format import read_config
 
     _, config = read_config(path)
     name = config.get("model", "")
     if not isinstance(name, str) or not name:
         raise WeightsError(f"{path}: its config names no model")
-    return _load_dir(get_model_spec(name), path, device)
+    return load_model_dir(get_model_spec(name), path, device)
 
 
 def get_loss_spec(name: str) -> LossSpec:

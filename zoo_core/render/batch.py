@@ -1,9 +1,14 @@
 """Colorize many files: plan outputs, keep going past bad files, report at the end.
 
+Outputs mirror the input tree below the output folder (``in/2019/a.jpg``, given as the folder
+``in``, goes to ``OUT/2019/a_MODEL.jpg``), so photos of the same name in different folders (a
+camera's ``100CANON/IMG_0001.JPG`` and ``101CANON/IMG_0001.JPG``) never collide.
+
 Nothing is ever lost: an output never replaces an input, an existing output is kept unless the
 caller allows overwriting (checked when the output is created, not before the batch, so two
 concurrent runs cannot replace each other's files), and outputs are written atomically.
-Temporary files left by a killed run in the output folder are removed by the next one.
+An output that is already there counts as skipped, not failed: a rerun after an interruption
+does only what is left and succeeds. Temporary files left by a killed run are removed by the next.
 """
 
 from __future__ import annotations
@@ -11,32 +16,45 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections.abc import Callable, Mapping, Sequence
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
 import numpy as np
 import torch
 
+from .. import __version__
 from ..errors import ColorzooError
 from ..io.atomic import clean_stale_temps
-from ..io.files import Failure
-from ..io.images import FORMATS, Photo, load_image, save_image
+from ..io.files import Failure, Found
+from ..io.images import FORMATS, SOFTWARE_PREFIX, Photo, load_image, save_image
 from ..models.colorizer import Colorizer
 from .render import check_controls, colorize
 
 OUTPUT_FORMATS = ("png", "jpg", "webp", "same")
+#: Other spellings ``--format`` takes (any case).
+FORMAT_ALIASES = {"jpeg": "jpg", "jfif": "jpg"}
+
+
+def output_format(name: str) -> str:
+    """``--format`` in any case and its aliases (``JPEG`` -> ``jpg``); a one-line error otherwise."""
+    fmt = FORMAT_ALIASES.get(name.strip().lower(), name.strip().lower())
+    if fmt not in OUTPUT_FORMATS:
+        raise ColorzooError(f"--format {name!r}: use one of {', '.join(OUTPUT_FORMATS)} (or jpeg)")
+    return fmt
 
 
 @dataclasses.dataclass
 class BatchReport:
     written: list[Path] = dataclasses.field(default_factory=list)
     failures: list[Failure] = dataclasses.field(default_factory=list)
+    skipped: list[Path] = dataclasses.field(default_factory=list)
+    """Outputs that were already there (kept: ``overwrite`` redoes them)."""
     interrupted: bool = False
     cleaned: list[Path] = dataclasses.field(default_factory=list)
     """Temporary files of earlier, killed runs that were removed."""
 
 
-def output_suffix(source: Path, fmt: str, photo_format: str | None = None) -> str:
+def output_suffix(source: Path, fmt: str) -> str:
     """The output's suffix: the chosen format, or with ``same`` the input's (PNG for what we cannot write)."""
     if fmt != "same":
         return FORMATS[fmt][1]
@@ -44,65 +62,77 @@ def output_suffix(source: Path, fmt: str, photo_format: str | None = None) -> st
     return by_suffix.get(source.suffix.lower(), ".png")
 
 
-def output_path(source: Path, out_dir: Path, model_name: str, fmt: str = "same") -> Path:
-    return out_dir / f"{source.stem}_{model_name}{output_suffix(source, fmt)}"
+def output_path(source: Path | Found, out_dir: Path, model_name: str, fmt: str = "same") -> Path:
+    """``OUT/<folder below the input's root>/<stem>_<model><suffix>``."""
+    found = source if isinstance(source, Found) else Found(Path(source), Path(source).parent)
+    folder = _folder(out_dir) / found.relative_folder
+    return folder / f"{found.path.stem}_{model_name}{output_suffix(found.path, fmt)}"
+
+
+def is_output_name(path: Path, model_names: set[str]) -> bool:
+    """Whether a file name has the shape of an output: ``<stem>_<model>.<suffix>``."""
+    stem = path.stem
+    return any(stem.endswith(f"_{name}") and len(stem) > len(name) + 1 for name in model_names)
+
+
+def software(model_name: str) -> str:
+    """The marker colorzoo's outputs carry."""
+    return f"{SOFTWARE_PREFIX}{__version__} ({model_name})"
 
 
 @dataclasses.dataclass
 class Plan:
-    """What a batch will do: (source, target) pairs to write, outputs already there, and refusals."""
+    """What a batch will write where, what is already there and what cannot be done."""
 
-    todo: list[tuple[Path, Path]] = dataclasses.field(default_factory=list)
-    existing: list[tuple[Path, Path]] = dataclasses.field(default_factory=list)
-    """Outputs already present (and not to be overwritten)."""
-    failures: list[Failure] = dataclasses.field(default_factory=list)
+    todo: list[tuple[Path, Path]]
+    skipped: list[tuple[Path, Path]]
+    failures: list[Failure]
 
 
 def plan_outputs(
-    inputs: Sequence[Path],
-    out_dir: Path,
-    name: str,
-    fmt: str = "same",
-    overwrite: bool = False,
-    *,
-    exists: Callable[[Path], bool] = os.path.exists,
+    inputs: Sequence[Path | Found], out_dir: str | os.PathLike[str], name: str, fmt: str = "same",
+    overwrite: bool = False, *, exists: Callable[[Path], bool] | None = None,
     real: Callable[[Path], Path] | None = None,
-) -> Plan:
-    """The one naming rule of every engine: each input's output, and what must not be written.
+) -> Plan:  # fmt: skip
+    """(input, output) pairs to do; outputs already there (skipped unless ``overwrite``); collisions.
 
-    An output that would replace an input, or that two inputs share, is refused; one that exists
-    is left alone unless ``overwrite``. ``exists`` and ``real`` let an engine plan outputs on
-    another file system (object storage), with the same rule.
+    The one naming rule of every engine. ``exists`` and ``real`` let an engine plan on another file
+    system (a URI folder, listed once) or faster at archive scale, by the same rule.
     """
-    real = real or _real
-    sources = {real(p) for p in inputs}
+    out_dir = _folder(out_dir)
+    exists = exists or (lambda target: target.exists())
+    _real_path = real or _real
+    found = [i if isinstance(i, Found) else Found(Path(i), Path(i).parent) for i in inputs]
+    sources = {_real_path(f.path) for f in found}
+    plan = Plan([], [], [])
     planned: dict[Path, Path] = {}
-    plan = Plan()
-    for source in inputs:
-        target = output_path(source, out_dir, name, fmt)
-        key = real(target)
-        reason = None
+    for item in found:
+        source = item.path
+        target = output_path(item, out_dir, name, fmt)
+        key = _real_path(target)
         if key in sources:
             reason = f"{source}: its output {target} would replace an input; choose another -o"
+            plan.failures.append(Failure(str(source), reason))
         elif key in planned:
             reason = f"{source}: its output {target} is also the output of {planned[key]}; rename one"
-        if reason:
             plan.failures.append(Failure(str(source), reason))
         elif not overwrite and exists(target):
-            plan.existing.append((source, target))
+            plan.skipped.append((source, target))
         else:
             planned[key] = source
             plan.todo.append((source, target))
     return plan
 
 
-def exists_reason(source: Path | str, target: Path | str) -> str:
-    return f"{source}: output {target} exists; pass --overwrite to replace it"
+def stale_temps_removed(plan: Plan, out_dir: Path) -> list[Path]:
+    """Remove the temporary files killed runs left in the folders this plan writes to; the removed."""
+    folders = {target.parent for _, target in plan.todo} | {out_dir}
+    return [p for folder in sorted(folders) for p in clean_stale_temps(folder)]
 
 
 def colorize_files(
     model: Colorizer,
-    inputs: Sequence[Path],
+    inputs: Sequence[Path | Found],
     out_dir: str | os.PathLike[str],
     *,
     controls: Mapping[str, Any] | None = None,
@@ -116,34 +146,75 @@ def colorize_files(
     max_pixels: int | None = None,
     on_done: Callable[[Path], None] | None = None,
 ) -> BatchReport:
-    """Colorize ``inputs`` into ``out_dir`` as ``<stem>_<name>.<format>``; collect failures."""
-    if fmt not in OUTPUT_FORMATS:
-        raise ColorzooError(f"unknown output format {fmt!r}: use one of {', '.join(OUTPUT_FORMATS)}")
+    """Colorize ``inputs`` into ``out_dir`` as ``<folder>/<stem>_<name>.<format>``; collect failures."""
+    fmt = output_format(fmt)
     checked = check_controls(model, controls)
     name = name or model.config.model
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    report = BatchReport(cleaned=clean_stale_temps(out_dir))
     plan = plan_outputs(inputs, out_dir, name, fmt, overwrite)
-    order = {str(source): index for index, source in enumerate(inputs)}
-    refused = plan.failures + [Failure(str(s), exists_reason(s, t)) for s, t in plan.existing]
-    for failure in sorted(refused, key=lambda f: order[f.path]):  # in input order
-        report.failures.append(failure)
-        _notify(on_done, Path(failure.path))
-
+    report = BatchReport(failures=list(plan.failures), skipped=[target for _, target in plan.skipped],
+                         cleaned=stale_temps_removed(plan, out_dir))  # fmt: skip
+    for source, _ in [*((Path(f.path), None) for f in plan.failures), *plan.skipped]:
+        _notify(on_done, source)
+    writing = _Writing(report, checked, device, precision, overwrite, quality, max_pixels, software(name), on_done)
     step = max(1, batch_size)
-    todo = plan.todo
     try:
-        for start in range(0, len(todo), step):
-            _colorize_chunk(model, todo[start : start + step], report, checked, device, precision, overwrite,
-                            quality, max_pixels, on_done)  # fmt: skip
+        for start in range(0, len(plan.todo), step):
+            _colorize_chunk(model, plan.todo[start : start + step], writing)
     except KeyboardInterrupt:
         report.interrupted = True
     return report
 
 
+@dataclasses.dataclass
+class _Writing:
+    """What every chunk of one batch shares."""
+
+    report: BatchReport
+    controls: dict[str, Any]
+    device: torch.device | str | None
+    precision: str
+    overwrite: bool
+    quality: int
+    max_pixels: int | None
+    software: str
+    on_done: Callable[[Path], None] | None
+
+
+def _colorize_chunk(model: Colorizer, chunk: list[tuple[Path, Path]], w: _Writing) -> None:
+    loaded: list[tuple[Photo, Path, Path]] = []
+    for source, target in chunk:
+        photo = read_photo(source, w.max_pixels)
+        if isinstance(photo, Failure):
+            w.report.failures.append(photo)
+            _notify(w.on_done, source)
+        else:
+            loaded.append((photo, source, target))
+    if not loaded:
+        return
+    results = colorize_photos(model, [p for p, _, _ in loaded], [s for _, s, _ in loaded], w.controls, w.device,
+                              w.precision)  # fmt: skip
+    for (_, source, target), pixels in zip(loaded, results, strict=True):
+        done = pixels if isinstance(pixels, Failure) else write_photo(pixels, source, target, w.quality, w.overwrite,
+                                                                       w.software)  # fmt: skip
+        if isinstance(done, Failure):
+            w.report.failures.append(done)
+        elif done == SKIPPED:
+            w.report.skipped.append(target)
+        else:
+            w.report.written.append(done)
+        _notify(w.on_done, source)
+
+
+# -- the steps of a chunk, one function each: every engine runs these (render.batch, distributed) --
+
+SKIPPED = "skipped"
+"""What ``write_photo`` returns for an output another run wrote meanwhile: it is there, and it is kept."""
+
+
 def read_photo(source: Path, max_pixels: int | None = None) -> Photo | Failure:
-    """The photo, or the failure that names it (every engine reads its inputs here)."""
+    """The photo, or the failure that names it."""
     try:
         return load_image(source, max_pixels)
     except ColorzooError as exc:
@@ -166,48 +237,23 @@ def colorize_photos(
 
 
 def write_photo(
-    pixels: np.ndarray, source: Path | str, target: Path, quality: int = 92, overwrite: bool = False
-) -> Path | Failure:
-    """Write one output atomically; without ``overwrite`` never over a file that appeared meanwhile."""
+    pixels: np.ndarray, source: Path | str, target: Path, quality: int = 92, overwrite: bool = False,
+    software: str | None = None,
+) -> Path | str | Failure:  # fmt: skip
+    """Write one output atomically (its folder made), never over a file unless ``overwrite``: the
+    path written, ``SKIPPED`` if another run wrote it meanwhile, or the failure."""
     try:
-        return save_image(pixels, target, quality=quality, exclusive=not overwrite)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        return save_image(pixels, target, quality=quality, exclusive=not overwrite, software=software)
     except FileExistsError:
-        return Failure(str(source), f"{source}: output {target} appeared while this run worked (another run?); kept it")
+        return SKIPPED
     except OSError as exc:
         return Failure(str(source), f"{source}: cannot write {target} ({exc})")
 
 
-def _colorize_chunk(
-    model: Colorizer,
-    chunk: list[tuple[Path, Path]],
-    report: BatchReport,
-    controls: dict[str, Any],
-    device: torch.device | str | None,
-    precision: str,
-    overwrite: bool,
-    quality: int,
-    max_pixels: int | None,
-    on_done: Callable[[Path], None] | None,
-) -> None:
-    loaded: list[tuple[Photo, Path, Path]] = []
-    for source, target in chunk:
-        photo = read_photo(source, max_pixels)
-        if isinstance(photo, Failure):
-            report.failures.append(photo)
-            _notify(on_done, source)
-        else:
-            loaded.append((photo, source, target))
-    if not loaded:
-        return
-    results = colorize_photos(model, [p for p, _, _ in loaded], [s for _, s, _ in loaded], controls, device,
-                              precision)  # fmt: skip
-    for (_, source, target), pixels in zip(loaded, results, strict=True):
-        written = pixels if isinstance(pixels, Failure) else write_photo(pixels, source, target, quality, overwrite)
-        if isinstance(written, Failure):
-            report.failures.append(written)
-        else:
-            report.written.append(written)
-        _notify(on_done, source)
+def _folder(out_dir: str | os.PathLike[str]) -> Path:
+    """The output folder as a path; a URI (``distributed.storage.UriPath``) stays one."""
+    return out_dir if isinstance(out_dir, PurePath) else Path(out_dir)
 
 
 def _real(path: Path) -> Path:

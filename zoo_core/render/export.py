@@ -38,7 +38,7 @@ class _Predict(nn.Module):
         self.controls = dict(controls)
 
     def forward(self, lightness: torch.Tensor) -> torch.Tensor:
-        return self.model.predict(lightness, self.controls).float()
+        return self.model.colors(lightness, self.controls).float()
 
 
 def export_onnx(

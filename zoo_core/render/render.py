@@ -16,7 +16,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ..color.lab import join_lab, lab_to_rgb, rgb_to_lightness
+from ..color.lab import DEPTHS, join_lab, lab_to_rgb, rgb_to_lightness
 from ..color.yuv import join_luma
 from ..controls import parse_controls
 from ..errors import ColorzooError
@@ -41,22 +41,26 @@ def working_lightness(lightness: torch.Tensor, size: int) -> torch.Tensor:
     return F.interpolate(lightness, size=(size, size), mode="bilinear", antialias=True, align_corners=False)
 
 
-def join(lightness: torch.Tensor, chroma: torch.Tensor, space: str = "ab", rows_per_chunk: int = 512) -> torch.Tensor:
-    """Full-resolution L (1, H, W) + chroma (2, h, w) -> sRGB uint8 (3, H, W); chroma is upsampled."""
+def join(
+    lightness: torch.Tensor, chroma: torch.Tensor, space: str = "ab", rows_per_chunk: int = 512, depth: int = 8
+) -> torch.Tensor:
+    """Full-resolution L (1, H, W) + chroma (2, h, w) -> sRGB (3, H, W), uint8 (or 16-bit levels as int32
+    with ``depth=16``); chroma is upsampled."""
     height, width = lightness.shape[-2:]
     if space == "ab":
-        return join_lab(lightness, chroma)  # upsamples strip by strip
+        return join_lab(lightness, chroma, depth=depth)  # upsamples strip by strip
     if space != "uv":
         raise ColorzooError(f"unknown chroma space {space!r} (expected ab or uv)")
     if chroma.shape[-2:] != (height, width):
         chroma = F.interpolate(chroma[None].float(), size=(height, width), mode="bilinear", align_corners=False)[0]
-    out = torch.empty((3, height, width), dtype=torch.uint8, device=lightness.device)
+    top_level = float(2**depth - 1)
+    out = torch.empty((3, height, width), dtype=DEPTHS[depth], device=lightness.device)
     for top in range(0, height, rows_per_chunk):
         rows = slice(top, top + rows_per_chunk)
         strip = lightness[:, rows]
         gray = lab_to_rgb(torch.cat([strip, torch.zeros_like(strip).expand(2, -1, -1)]))[:1]
         rgb = join_luma(gray, chroma[:, rows].float())
-        out[:, rows] = (rgb * 255.0).round_().clamp_(0, 255).to(torch.uint8)
+        out[:, rows] = (rgb * top_level).round_().clamp_(0, top_level).to(out.dtype)
     return out
 
 
@@ -77,8 +81,10 @@ def render(
     lightness: Sequence[torch.Tensor],
     controls: Mapping[str, Any] | None = None,
     precision: str = "fp32",
+    depths: Sequence[int] = (),
 ) -> list[torch.Tensor]:
-    """Colorize a batch of full-resolution L (1, H, W) (sizes may differ): uint8 sRGB (3, H, W) each.
+    """Colorize a batch of full-resolution L (1, H, W) (sizes may differ): sRGB (3, H, W) each, uint8, or
+    16-bit levels (int32) where ``depths`` says 16 for that photo.
 
     ``controls`` must already be checked (``check_controls``).
     """
@@ -88,8 +94,9 @@ def render(
     model.eval()
     small, sizes = _forward_inputs(model, lightness, controls)
     with autocast(device, dtype):
-        chroma = model.predict(small, controls, sizes)
-    return [join(lum, c, model.chroma) for lum, c in zip(lightness, chroma.float(), strict=True)]
+        chroma = model.colors(small, controls, sizes)
+    depths = list(depths) or [8] * len(lightness)
+    return [join(lum, c, model.chroma, depth=d) for lum, c, d in zip(lightness, chroma.float(), depths, strict=True)]
 
 
 @torch.inference_mode()
@@ -101,22 +108,23 @@ def render_variants(
 ) -> Iterator[tuple[int, torch.Tensor]]:
     """(index, uint8 (B, 3, H, W)) for each controls variant of a batch of same-size L (B, 1, H, W).
 
-    Where the model's ``predict`` is the plain forward + decode, every variant reuses one
-    forward pass (a temperature sweep costs one network evaluation).
+    Where the model's ``predict`` is the plain forward + decode, variants at the same working size
+    share one forward pass (a sweep of a decoding control costs one network evaluation).
     """
     dtype = resolve_precision(precision, lightness.device)
     model.eval()
     plain = type(model).predict is Colorizer.predict
-    output = None
+    outputs: dict[int, Any] = {}  # a plain model's forward pass depends on the working size alone
     for index, controls in enumerate(variants):
         small, sizes = _forward_inputs(model, list(lightness), controls)
         with autocast(lightness.device, dtype):
             if plain:
-                if output is None or index == 0:
-                    output = model(small)
-                chroma = model.decode(output, controls)
+                side = small.shape[-1]
+                if side not in outputs:
+                    outputs[side] = model(small)
+                chroma = model.saturate(model.decode(outputs[side], controls), controls)
             else:
-                chroma = model.predict(small, controls, sizes)
+                chroma = model.colors(small, controls, sizes)
         yield index, torch.stack([join(lum, c, model.chroma) for lum, c in zip(lightness, chroma.float(), strict=True)])
 
 
@@ -135,7 +143,8 @@ def colorize(
     precision: str = "fp32",
     **control_values: Any,
 ) -> list[np.ndarray]:
-    """Colorize photos; returns uint8 (H, W, 3), or (H, W, 4) with the alpha kept.
+    """Colorize photos; returns uint8 (H, W, 3), or (H, W, 4) with the alpha kept; uint16 for 16-bit
+    photos (``Photo.bits``), so a 16-bit scan keeps its precision.
 
     Controls come as a mapping or as keywords (``colorize(model, photos, temperature=0.3)``),
     checked against the model's declared controls. Color in the input is ignored: only its
@@ -144,10 +153,14 @@ def colorize(
     checked = check_controls(model, {**(controls or {}), **control_values})
     device = torch.device(device) if device is not None else next(model.parameters()).device
     lightness = [photo_lightness(p, device) for p in photos]
+    depths = [16 if p.bits > 8 else 8 for p in photos]
     results = []
-    for photo, rgb in zip(photos, render(model, lightness, checked, precision), strict=True):
+    for photo, rgb in zip(photos, render(model, lightness, checked, precision, depths), strict=True):
         pixels = rgb.permute(1, 2, 0).cpu().numpy()
+        if photo.bits > 8:
+            pixels = pixels.astype(np.uint16)
         if photo.alpha is not None:
-            pixels = np.concatenate([pixels, photo.alpha[..., None]], axis=2)
+            alpha = photo.alpha.astype(np.uint16) * 257 if photo.bits > 8 else photo.alpha
+            pixels = np.concatenate([pixels, alpha[..., None]], axis=2)
         results.append(pixels)
     return results

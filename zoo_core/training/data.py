@@ -20,10 +20,11 @@ import torch
 from PIL import Image
 
 from ..color.lab import rgb_to_lab
+from ..errors import ColorzooError
 from ..io.files import find_images, list_images
 from ..io.images import SKIP_GRAY, SKIP_UNREADABLE, center_crop, open_color_image
 
-__all__ = ["ColorImageDataset", "collate", "find_images", "list_images", "split_files", "to_lab_batch"]
+__all__ = ["ColorImageDataset", "collate", "find_images", "list_images", "scan_data", "split_files", "to_lab_batch"]
 
 
 def split_files(files: Sequence[Path], val_fraction: float, seed: int = 0) -> tuple[list[Path], list[Path]]:
@@ -109,3 +110,39 @@ def warn_skipped(skipped: list[tuple[str, str]], seen: set[str]) -> None:
             seen.add(path)
             what = "cannot be read" if reason == SKIP_UNREADABLE else "is grayscale (teaches no color)"
             warnings.warn(f"skipping {path}: {what}", stacklevel=2)
+
+
+def scan_data(
+    data: Path, val: Path | None, val_fraction: float, split_seed: int, crop: int
+) -> tuple[list[Path], list[Path], dict[str, int]]:
+    """List, check and split the images once, so that every batch is full (and DDP ranks agree):
+    (training files, validation files, counts of skipped files)."""
+    try:
+        files = list_images(data)
+        val_files = list_images(val) if val else []
+    except (FileNotFoundError, OSError) as exc:
+        raise ColorzooError(str(exc)) from None
+    if not val:
+        files, val_files = split_files(files, val_fraction, split_seed)
+    skipped = {"unreadable": 0, "gray": 0, "val_unreadable": 0, "val_gray": 0}
+    usable: list[Path] = []
+    val_usable: list[Path] = []
+    small = 0
+    for split, group in (("", files), ("val_", val_files)):
+        for path in group:
+            image, why = open_color_image(path, draft=crop)
+            if image is None:
+                reason = "gray" if why == SKIP_GRAY else "unreadable"
+                skipped[split + reason] += 1
+                what = "is grayscale (teaches no color)" if reason == "gray" else f"cannot be read ({why})"
+                warnings.warn(f"skipping {path}{' (validation)' if split else ''}: {what}", stacklevel=2)
+                continue
+            (val_usable if split else usable).append(path)
+            small += not split and min(image.size) < crop
+    if small:
+        warnings.warn(
+            f"--crop {crop} is larger than {small} of {len(usable)} training photos (at least after JPEG "
+            "draft decoding): their crops are upscaled, which blurs what the model learns",
+            stacklevel=2,
+        )
+    return usable, val_usable, skipped

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import warnings
 import zipfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -36,7 +37,8 @@ def load_checkpoint(path: str | os.PathLike[str]) -> Any:
     if not path.is_file():
         raise WeightsError(f"{path}: no such file")
     try:
-        with torch.serialization.safe_globals([slice]):  # fastai's saved optimizer groups hold slices: plain data
+        with torch.serialization.safe_globals([slice]), warnings.catch_warnings():  # fastai's optimizer groups
+            warnings.simplefilter("ignore")  # hold slices: plain data; torch's advice to unpickle freely is not ours
             return torch.load(path, map_location="cpu", weights_only=True)
     except (pickle.UnpicklingError, RuntimeError, EOFError, ValueError, OSError, zipfile.BadZipFile,
             AttributeError, TypeError) as exc:  # fmt: skip
@@ -48,8 +50,12 @@ def unpickling_reason(exc: BaseException) -> str:
     text = str(exc)
     for line in text.splitlines():
         if "WeightsUnpickler error:" in line:
-            return line.split("WeightsUnpickler error:", 1)[1].split(". Please use")[0].strip()
-    first = _first_line(exc).split(" This file can still be loaded")[0].split(" Please ")[0]
+            found = line.split("WeightsUnpickler error:", 1)[1].split(". Please use")[0].strip()
+            if found:
+                return found
+    first = _first_line(exc).split(" This file can still be loaded")[0].split(" Please ")[0].strip()
+    if not first or first.startswith(("Weights only load failed", "WeightsUnpickler")):
+        return "not a zip or legacy torch.save file holding only tensors and plain containers"
     return f"{type(exc).__name__}: {first}"
 
 

@@ -24,6 +24,7 @@ import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
+from .. import settings
 from ..errors import NoWeightsError, WeightsError
 from ..spec import ReleaseFile
 from . import cache
@@ -44,10 +45,7 @@ def is_offline() -> bool:
 
 
 def connect_timeout() -> float:
-    try:
-        return max(0.1, float(os.environ.get("COLORZOO_CONNECT_TIMEOUT", "3")))
-    except ValueError:
-        return 3.0
+    return settings.connect_timeout()
 
 
 _REACHABLE: dict[tuple[str, int], bool] = {}

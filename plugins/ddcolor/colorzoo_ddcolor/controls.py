@@ -1,19 +1,15 @@
-"""DDColor's run-time control, as a plain parser (no torch)."""
+"""DDColor's run-time control and the sizes it states once (plain data, no torch)."""
 
 from __future__ import annotations
 
-from typing import Any
+from zoo_core import Control
 
+#: The side of the square the release runs at.
+INPUT_SIZE = 512
+#: Working sizes must be multiples of this: the ConvNeXt encoder downsamples five times.
+SIZE_MULTIPLE = 32
 
-def input_size(value: Any) -> int:
-    """The side of the square DDColor sees: a multiple of 32 from 64 to 2048 (the release uses 512)."""
-    try:
-        size = int(str(value).strip())
-    except ValueError:
-        raise ValueError(f"expected an integer, got {value!r}") from None
-    if size % 32 or not 64 <= size <= 2048:
-        raise ValueError(f"must be a multiple of 32 from 64 to 2048, got {size}")
-    return size
-
-
-input_size.type_name = "int, a multiple of 32"  # type: ignore[attr-defined]
+INPUT_SIZE_CONTROL = Control(
+    name="input_size", type="int", default=INPUT_SIZE, minimum=64, maximum=2048, step=SIZE_MULTIPLE,
+    help=f"the square the model sees (the release uses {INPUT_SIZE}): larger is more detail, slower",
+)  # fmt: skip

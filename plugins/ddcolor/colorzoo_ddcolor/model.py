@@ -12,15 +12,15 @@ from typing import Any
 
 import torch
 
-from zoo_core.color.lab import lab_to_rgb
-from zoo_core.models.colorizer import Colorizer, ColorizerConfig, Controls
+from zoo_core import Colorizer, ColorizerConfig, Controls, lab_to_rgb
 
 from .arch import ENCODERS, add_ddcolor, ddcolor_forward
+from .controls import INPUT_SIZE
 
 
 @dataclasses.dataclass
 class DDColorConfig(ColorizerConfig):
-    input_size: int = 512
+    input_size: int = INPUT_SIZE
     encoder_name: str = "convnext-l"
     num_queries: int = 100
     num_scales: int = 3
@@ -31,12 +31,10 @@ class DDColorConfig(ColorizerConfig):
         super().validate()
         if self.encoder_name not in ENCODERS:
             raise ValueError(f"encoder_name must be one of {', '.join(ENCODERS)}, got {self.encoder_name!r}")
-        if self.input_size % 32:
-            raise ValueError(f"input_size must be a multiple of 32, got {self.input_size}")
 
 
 class DDColorColorizer(Colorizer):
-    """L (B, 1, H, W) -> ab (B, 2, H, W), through the gray RGB image; H and W multiples of 32."""
+    """L (B, 1, H, W) -> ab (B, 2, H, W), through the gray RGB image; H and W multiples of ``SIZE_MULTIPLE``."""
 
     config_class = DDColorConfig
     config: DDColorConfig

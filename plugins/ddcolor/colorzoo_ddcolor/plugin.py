@@ -1,43 +1,47 @@
 """Registers ddcolor and ddcolor-tiny and their loss (declarations only: no torch imported here).
 
 The weights are the authors' releases on the Hugging Face Hub (Apache-2.0 since January 2024):
-each repo's ``pytorch_model.bin``, with the same weights in ``piddnad/DDColor-models`` (wrapped
-as ``{"params": ...}``, every file's sha256 published) as a second source.
+each repo's ``pytorch_model.bin``, and the same weights in ``piddnad/DDColor-models`` (wrapped
+as ``{"params": ...}``, at a pinned commit, every file's sha256 published). ``paper`` and the tiny
+model's own files have published checksums and come first; ``modelscope`` and ``artistic`` come
+from DDColor-models first, their own repos (at ``main``, trusted on first use) second.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from zoo_core import Control, HubRepo, LossSpec, ModelSpec, WeightSet, hookimpl
+from zoo_core import HubRepo, LossSpec, ModelSpec, WeightSet, hookimpl
 
-from .controls import input_size
+from .controls import INPUT_SIZE, INPUT_SIZE_CONTROL, SIZE_MULTIPLE
 
 _HERE = Path(__file__).resolve().parent
 _MODELS_REPO = ("piddnad/DDColor-models", "e9e7b527709c8aeb2f5e1bf701e72fd468a13baa")
 _LICENSE = "Apache-2.0"
 _LARGE, _TINY = 912_000_000, 220_400_000
 
-INPUT_SIZE = Control("input_size", input_size, 512, "the square the model sees (the release uses 512)")
-
 
 def _set(tag: str, repo: str, revision: str, sha: str | None, model_file: str, model_sha: str, size: int,
          description: str) -> WeightSet:  # fmt: skip
-    return WeightSet(
-        tag,
-        (HubRepo(repo, revision, {"pytorch_model.bin": sha}, size=size),
-         HubRepo(*_MODELS_REPO, {model_file: model_sha}, size=size)),
-        license=_LICENSE, description=description,
-    )  # fmt: skip
+    """The set's own Hub repo and the same weights in piddnad/DDColor-models (pinned commit, sha256 published).
+
+    Where the own repo's file has no published checksum (modelscope, artistic: followed at ``main`` and
+    trusted on first use), the pinned copy comes first, so the default download is always verified.
+    """
+    own = HubRepo(repo_id=repo, revision=revision, files={"pytorch_model.bin": sha}, size=size)
+    pinned = HubRepo(repo_id=_MODELS_REPO[0], revision=_MODELS_REPO[1], files={model_file: model_sha}, size=size)
+    return WeightSet(tag=tag, sources=(own, pinned) if sha else (pinned, own), license=_LICENSE,
+                     description=description)
 
 
 @hookimpl
 def register_colorizers(register):  # type: ignore[no-untyped-def]
     common = {
         "architecture": "colorzoo_ddcolor.model:DDColorColorizer", "output": "ab", "default_loss": "ddcolor",
-        "training_step": "colorzoo_ddcolor.training:DDColorTrainingStep", "input_size": 512, "size_multiple": 32,
+        "training_step": "colorzoo_ddcolor.training:DDColorTrainingStep", "input_size": INPUT_SIZE,
+        "size_multiple": SIZE_MULTIPLE,
         "adapter": "colorzoo_ddcolor.model:adapt_release", "release_layout": "colorzoo_ddcolor.model:release_layout",
-        "controls": (INPUT_SIZE,),
+        "controls": (INPUT_SIZE_CONTROL,),
     }  # fmt: skip
     register(ModelSpec(
         name="ddcolor", config={"encoder_name": "convnext-l"}, num_parameters=227_869_328,
@@ -71,5 +75,5 @@ def register_colorizers(register):  # type: ignore[no-untyped-def]
 
 @hookimpl
 def register_losses(register):  # type: ignore[no-untyped-def]
-    register(LossSpec("ddcolor", "colorzoo_ddcolor.training:DDColorLoss",
-                      "DDColor's pixel L1 on ab (x0.1) + colorfulness term (x0.5)"))  # fmt: skip
+    register(LossSpec(name="ddcolor", factory="colorzoo_ddcolor.training:DDColorLoss", accepts=("ab",),
+                      description="DDColor's pixel L1 on ab (x0.1) + colorfulness term (x0.5)"))

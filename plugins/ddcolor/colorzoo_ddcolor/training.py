@@ -9,9 +9,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from zoo_core.color.lab import lab_to_rgb
-from zoo_core.models.losses import Batch, Loss, target_ab
-from zoo_core.training.step import TrainingStep
+from zoo_core import Batch, Loss, TrainingStep, lab_to_rgb, target_ab
 
 
 def colorfulness(rgb: torch.Tensor) -> torch.Tensor:

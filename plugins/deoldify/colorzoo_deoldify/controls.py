@@ -1,19 +1,17 @@
-"""DeOldify's run-time control, as a plain parser (no torch)."""
+"""DeOldify's run-time control (plain data, no torch)."""
 
 from __future__ import annotations
 
-from typing import Any
+from zoo_core import Control
+
+#: The model sees a square of RENDER_SCALE x render_factor pixels.
+RENDER_SCALE = 16
+RENDER_FACTORS = (1, 128)
 
 
-def render_factor(value: Any) -> int:
-    """The model sees a square of 16 x render_factor pixels: higher is sharper color, lower more robust."""
-    try:
-        factor = int(str(value).strip())
-    except ValueError:
-        raise ValueError(f"expected an integer, got {value!r}") from None
-    if not 1 <= factor <= 128:
-        raise ValueError(f"must be from 1 to 128 (the square is 16 x render_factor pixels), got {factor}")
-    return factor
-
-
-render_factor.type_name = "int, 1..128"  # type: ignore[attr-defined]
+def render_factor_control(default: int) -> Control:
+    return Control(
+        name="render_factor", type="int", default=default, minimum=RENDER_FACTORS[0], maximum=RENDER_FACTORS[1],
+        help=f"the model sees a square of {RENDER_SCALE} x render_factor pixels: higher is sharper color, lower "
+             "more robust",
+    )  # fmt: skip

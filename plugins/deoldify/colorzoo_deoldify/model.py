@@ -15,12 +15,10 @@ from typing import Any
 
 import torch
 
-from zoo_core.color.lab import lab_to_rgb
-from zoo_core.color.yuv import rgb_to_yuv
-from zoo_core.models.colorizer import Colorizer, ColorizerConfig, Controls
-from zoo_core.models.losses import Batch, Loss
+from zoo_core import Batch, Colorizer, ColorizerConfig, Controls, Loss, lab_to_rgb, rgb_to_yuv
 
 from .arch import BODIES, DynamicUnet, unet_forward
+from .controls import RENDER_FACTORS, RENDER_SCALE
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -34,14 +32,14 @@ class DeOldifyConfig(ColorizerConfig):
     """DynamicUnetDeep (Artistic) or DynamicUnetWide (Stable, Video)."""
     nf_factor: float = 1.5
     render_factor: int = 35
-    """The side of the square the model sees is 16 x render_factor (the ``render_factor`` control)."""
+    """The side of the square the model sees is RENDER_SCALE x render_factor (the ``render_factor`` control)."""
 
     def validate(self) -> None:
         super().validate()
         if self.body not in BODIES:
             raise ValueError(f"body must be one of {', '.join(BODIES)}, got {self.body!r}")
-        if not 1 <= self.render_factor <= 128:
-            raise ValueError(f"render_factor must be in [1, 128], got {self.render_factor}")
+        if not RENDER_FACTORS[0] <= self.render_factor <= RENDER_FACTORS[1]:
+            raise ValueError(f"render_factor must be in {list(RENDER_FACTORS)}, got {self.render_factor}")
         if not 0 < self.nf_factor <= 8:
             raise ValueError(f"nf_factor must be in (0, 8], got {self.nf_factor}")
 
@@ -73,7 +71,7 @@ class DeOldifyColorizer(Colorizer):
         return rgb_to_yuv(rgb)[:, 1:]
 
     def working_size(self, controls: Controls | None = None) -> int:
-        return 16 * int((controls or {}).get("render_factor", self.config.render_factor))
+        return RENDER_SCALE * int((controls or {}).get("render_factor", self.config.render_factor))
 
 
 class DeOldifyL1Loss(Loss):

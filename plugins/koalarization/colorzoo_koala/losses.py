@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from zoo_core.models.losses import AB_SCALE, Batch, Loss, target_ab
+from zoo_core import AB_SCALE, Batch, Loss, target_ab
 
 
 class MSLELoss(Loss):

@@ -15,10 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from zoo_core.color.lab import lab_to_rgb
-from zoo_core.models.colorizer import Colorizer, ColorizerConfig
-from zoo_core.models.losses import AB_SCALE
-from zoo_core.weights.backbones import create_backbone, load_backbone_weights
+from zoo_core import AB_SCALE, Colorizer, ColorizerConfig, create_backbone, lab_to_rgb, load_backbone_weights
 
 ENCODER = [(64, 2), (128, 1), (128, 2), (256, 1), (256, 2), (512, 1), (512, 1), (256, 1)]
 

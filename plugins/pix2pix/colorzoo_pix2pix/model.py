@@ -8,9 +8,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from zoo_core.models.colorizer import Colorizer, ColorizerConfig
-from zoo_core.models.losses import AB_SCALE
-from zoo_core.weights.backbones import create_backbone
+from zoo_core import AB_SCALE, Colorizer, ColorizerConfig, create_backbone
 
 
 @dataclasses.dataclass

@@ -8,8 +8,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from zoo_core.models.losses import Batch, L1Loss, Loss
-from zoo_core.training.step import TrainContext, TrainingStep, cosine_schedule
+from zoo_core import Batch, L1Loss, Loss, TrainContext, TrainingStep, cosine_schedule
 
 from .model import PatchDiscriminator
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
+
+from zoo_core import Control, ControlType, parse_image
 
 #: Named colors users can push a palette towards, as sRGB.
 NAMED_COLORS = {
@@ -21,19 +22,16 @@ NAMED_COLORS = {
 
 def reference_photo(value: Any) -> Any:
     """``palette_from``: a color photo (a path, or a ``Photo`` from the Python API) whose palette is used."""
-    from zoo_core.errors import ImageError
-    from zoo_core.io.images import Photo, load_image
-
-    if isinstance(value, Photo):
-        photo = value
-    else:
-        try:
-            photo = load_image(Path(value))
-        except ImageError as exc:
-            raise ValueError(str(exc)) from None
+    photo = parse_image(value)
     if photo.rgb.shape[2] == 1:
         raise ValueError(f"{photo.path}: a gray reference has no palette to give")
     return photo
 
 
-reference_photo.type_name = "color photo"  # type: ignore[attr-defined]
+COLOR_PHOTO = ControlType(name="color photo", parse=reference_photo, widget="image")
+
+PALETTE_CONTROLS = (
+    Control(name="palette_shift", type="str", choices=tuple(NAMED_COLORS),
+            help="push the predicted palette towards a named color"),
+    Control(name="palette_from", type=COLOR_PHOTO, help="use the palette of this reference color photo"),
+)  # fmt: skip

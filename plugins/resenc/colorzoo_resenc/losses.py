@@ -13,9 +13,7 @@ import math
 import kornia.color
 import torch
 
-from zoo_core.color.lab import lab_to_rgb
-from zoo_core.color.quantize import nearest_bin, rebalance_weights
-from zoo_core.models.losses import AB_SCALE, Batch, Loss, Output, ab_of, target_ab
+from zoo_core import AB_SCALE, Batch, Loss, Output, ab_of, lab_to_rgb, nearest_bin, rebalance_weights, target_ab
 
 from .palette import coordinates, histogram, palette_bce, palette_target
 

@@ -11,13 +11,18 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from zoo_core.color.lab import lab_to_rgb, rgb_to_lab
-from zoo_core.io.images import Photo
-from zoo_core.models.colorizer import Colorizer, ColorizerConfig, Controls
-from zoo_core.models.losses import AB_SCALE
-from zoo_core.weights.backbones import create_backbone
+from zoo_core import AB_SCALE, Colorizer, ColorizerConfig, Controls, Photo, create_backbone, lab_to_rgb, rgb_to_lab
 
-from .palette import coordinates, histogram, palette_target, shifted
+from .palette import (
+    SHIFT_STRENGTH,
+    ab_statistics,
+    coordinates,
+    histogram,
+    named_ab,
+    palette_target,
+    shifted,
+    transfer,
+)
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -113,8 +118,16 @@ class ResencColorizer(Colorizer):
     ) -> torch.Tensor:
         """ab with the palette controls of this call: ``palette_shift`` (a named color), ``palette_from`` (a photo)."""
         controls = controls or {}
-        reference = self.reference_palette(controls["palette_from"]) if "palette_from" in controls else None
-        return self(lightness, controls.get("palette_shift"), reference)["ab"]
+        photo = controls.get("palette_from")
+        shift = controls.get("palette_shift")
+        reference = self.reference_palette(photo) if photo is not None else None
+        ab = self(lightness, shift, reference)["ab"]
+        if photo is not None:  # the decoder saw the palette; the result is carried to it as well
+            mean, std = ab_statistics(torch.from_numpy(photo.rgb).permute(2, 0, 1)[None].float().to(ab.device))
+            ab = transfer(ab.float(), mean, std)
+        if shift:
+            ab = transfer(ab.float(), named_ab(shift, ab.device), strength=SHIFT_STRENGTH)
+        return ab
 
     def reference_palette(self, photo: Photo) -> torch.Tensor:
         """The palette of a color photo, as the palette head would learn it: (K,)."""

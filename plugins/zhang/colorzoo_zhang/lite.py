@@ -16,11 +16,18 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from zoo_core.color.lab import lab_to_rgb
-from zoo_core.color.quantize import NUM_BINS, annealed_mean
-from zoo_core.models.colorizer import Colorizer, ColorizerConfig, Controls
-from zoo_core.training.step import TrainingStep
-from zoo_core.weights.backbones import create_backbone
+from zoo_core import (
+    NUM_BINS,
+    Colorizer,
+    ColorizerConfig,
+    Controls,
+    TrainingStep,
+    annealed_mean,
+    create_backbone,
+    lab_to_rgb,
+)
+
+from .controls import PAPER_TEMPERATURE
 
 
 @dataclasses.dataclass
@@ -31,7 +38,7 @@ class LiteConfig(ColorizerConfig):
     """Start the encoder from its ImageNet weights (training); trained weights carry their own."""
     decoder_channels: tuple[int, ...] = (256, 192, 128, 96)
     """Decoder widths at strides 32, 16, 8 and 4: narrower where the maps are large (CPU training)."""
-    temperature: float = 0.38
+    temperature: float = PAPER_TEMPERATURE
     """Default annealed-mean temperature (the ``temperature`` control overrides it)."""
 
     def validate(self) -> None:

@@ -5,8 +5,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from zoo_core.color.quantize import nearest_bin, rebalance_weights, soft_encode
-from zoo_core.models.losses import Batch, Loss, target_ab
+from zoo_core import Batch, Loss, nearest_bin, rebalance_weights, soft_encode, target_ab
 
 
 def _soft_targets(output: torch.Tensor, batch: Batch) -> torch.Tensor:

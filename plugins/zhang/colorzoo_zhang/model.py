@@ -11,9 +11,9 @@ import dataclasses
 import torch
 from torch import nn
 
-from zoo_core.color.quantize import NUM_BINS, ab_bins, annealed_mean
-from zoo_core.models.colorizer import Colorizer, ColorizerConfig, Controls
-from zoo_core.models.losses import AB_SCALE
+from zoo_core import AB_SCALE, NUM_BINS, Colorizer, ColorizerConfig, Controls, ab_bins, annealed_mean
+
+from .controls import PAPER_TEMPERATURE
 
 # Encoder blocks 1-7: (out_channels, stride, dilation) per 3x3 conv; each block ends in BatchNorm.
 _ECCV16_BLOCKS = [
@@ -48,7 +48,7 @@ class ZhangConfig(ColorizerConfig):
     """``classification`` over the 313 ab bins, or ``regression`` of ab (the Euclidean baseline)."""
     width_mult: float = 1.0
     """Scales every channel count (not the 313 bins): 0.25 trains on a CPU."""
-    temperature: float = 0.38
+    temperature: float = PAPER_TEMPERATURE
     """Default annealed-mean temperature for decoding (the ``temperature`` control overrides it)."""
 
     def validate(self) -> None:

@@ -6,8 +6,7 @@ from typing import Any
 
 import torch
 
-from zoo_core.color.quantize import ab_bins
-from zoo_core.models.losses import AB_SCALE
+from zoo_core import AB_SCALE, ab_bins
 
 
 def eccv16_layout(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:

@@ -23,11 +23,19 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from zoo_core.color.lab import rgb_to_lab
-from zoo_core.io.images import Photo
-from zoo_core.models.colorizer import Colorizer, ColorizerConfig, Controls
-from zoo_core.models.losses import AB_SCALE, Batch, Loss, target_ab
-from zoo_core.training.step import TrainContext, TrainingStep
+from zoo_core import (
+    AB_SCALE,
+    Batch,
+    Colorizer,
+    ColorizerConfig,
+    Controls,
+    Loss,
+    Photo,
+    TrainContext,
+    TrainingStep,
+    rgb_to_lab,
+    target_ab,
+)
 
 #: The 23 x 23 grid of ab classes (-110..110, step 10, a-major) of the 529-way head.
 CLASS_GRID = 23

@@ -14,5 +14,6 @@ def register_colorizers(register):  # type: ignore[no-untyped-def]
     if not declared.exists():
         return
     for name, source in json.loads(declared.read_text()).items():
-        weights = WeightSet("hub", (HubRepo(**source),), license="MIT")
-        register(ModelSpec(name, "colorzoo_zhang.model:ZhangColorizer", {"width_mult": 0.125}, weights=(weights,)))
+        weights = WeightSet(tag="hub", sources=(HubRepo(**source),), license="MIT")
+        register(ModelSpec(name=name, architecture="colorzoo_zhang.model:ZhangColorizer", config={"width_mult": 0.125},
+                           weights=(weights,)))

@@ -1,0 +1,22 @@
+"""Registers example-tiny (declarations only: no torch here, so `colorzoo list` stays fast)."""
+
+from __future__ import annotations
+
+from zoo_core import ModelSpec, hookimpl
+
+
+@hookimpl
+def register_colorizers(register):  # type: ignore[no-untyped-def]
+    register(
+        ModelSpec(
+            name="example-tiny",
+            architecture="colorzoo_example.model:TinyColorizer",
+            config={"hidden": 8},
+            description="a 3-layer example",
+            num_parameters=682,
+            input_size=64,
+            output="ab",
+            default_loss="mse",
+            no_weights="an example: make its first weights with `colorzoo train example-tiny`",
+        )
+    )
