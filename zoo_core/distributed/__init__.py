@@ -7,9 +7,9 @@ when a run starts, so ``import zoo_core`` and ``colorzoo --help`` do not pay for
 
     from zoo_core.distributed import colorize_files_ray, list_inputs
 
-    files, failures = list_inputs(["scans/", "more.txt", "s3://archive/box7/"])
-    report = colorize_files_ray("zhang-rebal", files, "colorized/", workers=4, gpus_per_worker=1,
-                                listing_failures=failures)
+    found = list_inputs(["scans/", "more.txt", "s3://archive/box7/"])
+    report = colorize_files_ray("zhang-rebal", found.files, "colorized/", workers=4, gpus_per_worker=1,
+                                listing_failures=found.failures)
 """
 
 from __future__ import annotations
