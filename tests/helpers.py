@@ -116,23 +116,33 @@ def git(repo: Path, *args: str) -> str:
                           env=env).stdout.strip()  # fmt: skip
 
 
-def hub_repo(root: Path, repo_id: str, files: dict[str, bytes], tag: str | None = None) -> str:
-    """A git repo served by olah as a Hub model repo; binary files become Git LFS pointers. Returns its commit."""
+def lfs_object(repo: Path, oid: str) -> Path:
+    """Where the bytes of a Git LFS file of ``repo`` are kept (what olah serves for it)."""
+    return repo / ".git" / "lfs" / "objects" / oid[:2] / oid[2:4] / oid
+
+
+def write_repo_files(repo: Path, files: dict[str, bytes]) -> None:
+    """Files into a repo's work tree; binary ones (not .json, .jsonl, .md, .txt) as Git LFS pointers."""
     import hashlib
 
-    repo = root / "mirrors" / "models" / repo_id
-    repo.mkdir(parents=True)
-    git(repo, "init", "-q", "-b", "main")
     for name, data in files.items():
-        if name.endswith((".json", ".md")):
+        (repo / name).parent.mkdir(parents=True, exist_ok=True)
+        if name.endswith((".json", ".jsonl", ".md", ".txt")):
             (repo / name).write_bytes(data)
             continue
         oid = hashlib.sha256(data).hexdigest()
-        store = repo / ".git" / "lfs" / "objects" / oid[:2] / oid[2:4]
-        store.mkdir(parents=True, exist_ok=True)
-        (store / oid).write_bytes(data)
+        lfs_object(repo, oid).parent.mkdir(parents=True, exist_ok=True)
+        lfs_object(repo, oid).write_bytes(data)
         (repo / name).write_bytes(f"version https://git-lfs.github.com/spec/v1\noid sha256:{oid}\nsize {len(data)}\n"
                                   .encode())  # fmt: skip
+
+
+def hub_repo(root: Path, repo_id: str, files: dict[str, bytes], tag: str | None = None) -> str:
+    """A git repo served by olah as a Hub model repo; binary files become Git LFS pointers. Returns its commit."""
+    repo = root / "mirrors" / "models" / repo_id
+    repo.mkdir(parents=True)
+    git(repo, "init", "-q", "-b", "main")
+    write_repo_files(repo, files)
     (repo / ".gitattributes").write_text("*.safetensors *.bin *.pth filter=lfs diff=lfs merge=lfs -text\n")
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", "weights")

@@ -23,7 +23,7 @@ LAYERS = [
     {"spec", "color"},
     {"models"},
     {"weights"},
-    {"render"},
+    {"render", "video"},
     {"plugins"},
     {"training", "evaluation", "testing", "distributed"},
     {"ui"},

@@ -298,3 +298,14 @@ def test_16_bit_scans_stay_16_bit(cli, weights_dir, tmp_path):
     jpg = cli("run", "zhang-rebal", tmp_path / "gray16.png", "--weights", weights_dir, "-o", tmp_path / "j",
               "--format", "jpg")
     assert jpg.exit_code == 0 and Image.open(tmp_path / "j" / "gray16_zhang-rebal.jpg").mode == "RGB"
+
+
+def test_usage_errors_are_one_line_with_where_the_help_is(tmp_path):
+    for args, fragment in ((["run"], "Missing argument 'model'"), (["run", "m", "a.png", "--batch-size", "0"],
+                           "'--batch-size'"), (["list", "--bogus"], "No such option: --bogus")):
+        result = subprocess.run([str(BIN / "colorzoo"), *args], capture_output=True, text=True, timeout=300)
+        lines = result.stderr.strip().splitlines()
+        assert result.returncode == 2 and len(lines) == 1 and lines[0].startswith("error:"), result.stderr
+        assert fragment in lines[0] and "--help`)" in lines[0]
+    help_text = subprocess.run([str(BIN / "colorzoo")], capture_output=True, text=True, timeout=300)
+    assert help_text.returncode == 0 and "Usage:" in help_text.stdout

@@ -118,6 +118,9 @@ def test_the_all_extra(wheelhouse, third_party, tmp_path):
         assert model in listed.stdout, model
     assert "not installed" not in listed.stdout
     Image.fromarray(data.camera()[::4, ::4]).save(tmp_path / "photo.png")
-    ran = _colorzoo(python, "run", "zhang-rebal", "photo.png", "-o", "out", cwd=tmp_path)
+    from zoo_core.video import synthetic  # [all] holds [video]: a clip goes through the installed wheels
+
+    synthetic.write_clip(tmp_path / "clip.mp4", synthetic.shot(data.astronaut(), "pan-right", 6, (32, 48)), 25)
+    ran = _colorzoo(python, "run", "zhang-rebal", "photo.png", "clip.mp4", "-o", "out", cwd=tmp_path)
     assert ran.returncode == 0, ran.stdout + ran.stderr
-    assert (tmp_path / "out" / "photo_zhang-rebal.png").is_file()
+    assert {p.name for p in (tmp_path / "out").iterdir()} == {"photo_zhang-rebal.png", "clip_zhang-rebal.mp4"}

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from helpers import SilentServer
 from huggingface_hub import HfApi
 from test_zhang import _upstream_eccv16_shapes
 
@@ -14,8 +15,15 @@ from zoo_core.color.quantize import ab_bins
 
 @pytest.fixture
 def sent(monkeypatch):
-    """Record what would go to the Hub: repo creation, branches, and each upload's files and bytes."""
+    """Record what would go to the Hub: repo creation, branches, and each upload's files and bytes.
+
+    The Hub must look reachable (publish fails at once offline): a loopback port that accepts
+    connections stands for it; no request reaches it.
+    """
     calls = {"create_repo": [], "create_branch": [], "commits": []}
+    silent = SilentServer()
+    monkeypatch.delenv("COLORZOO_OFFLINE", raising=False)
+    monkeypatch.setenv("HF_ENDPOINT", silent.url)
 
     def create_repo(self, repo_id, **kwargs):
         calls["create_repo"].append((repo_id, kwargs))
@@ -32,7 +40,8 @@ def sent(monkeypatch):
     monkeypatch.setattr(HfApi, "create_repo", create_repo)
     monkeypatch.setattr(HfApi, "create_branch", create_branch)
     monkeypatch.setattr(HfApi, "upload_folder", upload_folder)
-    return calls
+    with silent:
+        yield calls
 
 
 def test_publish_sends_weights_config_and_card(cli, sent, tmp_path):

@@ -280,6 +280,19 @@ def test_a_list_of_paths_and_file_uris_in_and_out(ray_session, photos, weights_d
     assert not again.written and len(again.skipped) == 14
 
 
+def test_clips_left_out_with_a_note_and_a_rerun_skips(ray_session, cli, photos, weights_dir, tmp_path):
+    (tmp_path / "clip.mp4").write_bytes(b"not looked at")
+    out = tmp_path / "out"
+    result = cli("run", "zhang-rebal", photos / "p005.png", tmp_path / "clip.mp4", "--weights", weights_dir, "-o", out,
+                 "--engine", "ray")  # fmt: skip
+    text = " ".join(result.output.split())
+    assert result.exit_code == 0, text
+    assert "left out 1 video clips: the ray engine colorizes photos" in text
+    assert f"1 written to {out}, 0 failed in " in text and "images/s" in text
+    again = cli("run", "zhang-rebal", photos / "p005.png", "--weights", weights_dir, "-o", out, "--engine", "ray")
+    assert again.exit_code == 0 and f"0 written to {out}, 1 skipped" in " ".join(again.output.split())
+
+
 @pytest.mark.skipif(torch.backends.mps.is_available(), reason="needs a machine without Apple MPS")
 def test_a_worker_that_cannot_start_is_one_line(ray_session, photos, weights_dir, tmp_path):
     from zoo_core.errors import ColorzooError

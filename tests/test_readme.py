@@ -36,7 +36,7 @@ def readme_commands() -> list[str]:
 
 def _skip_reason(command: str, installed: set[str]) -> str | None:
     words = shlex.split(command)
-    if words[1] in ("download", "publish"):
+    if words[1] in ("download", "publish", "search") or any(w.startswith("hf-hub:") for w in words):
         return "needs the network"
     if words[1] == "serve":
         return "a server, running until stopped (tests/test_serve.py starts one)"
@@ -84,6 +84,11 @@ def workspace(tmp_path_factory):
             image = Image.fromarray(getattr(data, ("coffee", "chelsea", "astronaut", "rocket")[i % 4])()[..., :3])
             suffix = ".jpg" if folder == "old" else ".png"
             image.resize((64, 48)).rotate(15 * i).save(root / folder / f"{folder}{i}{suffix}")
+    from zoo_core.video import synthetic
+
+    synthetic.write_clip(root / "clip.mp4", synthetic.shot(data.astronaut(), "pan-right", 6, (48, 64)), 25)
+    (root / "clips").mkdir()
+    synthetic.write_clip(root / "clips" / "walk.mp4", synthetic.shots([data.astronaut(), data.coffee()], 4, (48, 64)))
     torch.manual_seed(0)
     create_model("zhang-rebal", width_mult=0.125).save_pretrained(root / "my-model")
     state = {k: v for k, v in create_model("zhang-rebal").state_dict().items() if "num_batches" not in k}

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from .. import __version__
-from . import evaluate, export, models, run, serve, train, weights
+from . import evaluate, export, hub, models, run, serve, train, weights
 from .common import out
 
 app = typer.Typer(
@@ -32,7 +32,7 @@ def _main(
     pass
 
 
-for _module in (models, run, train, evaluate, weights, export, serve):
+for _module in (models, run, train, evaluate, weights, export, serve, hub):
     _module.register(app)
 
 

@@ -201,7 +201,8 @@ def say_weights(resolved: Any) -> None:
     if resolved.tag is None:
         note(f"weights: {resolved.path} (given)")
     else:
-        where = {"bundled": "bundled", "cached": "cache", "downloaded": "downloaded now", "installed": "pip package"}
+        where = {"bundled": "bundled", "cached": "cache", "downloaded": "downloaded now", "installed": "pip package",
+                 "hub": "Hugging Face Hub"}  # fmt: skip
         license_text = f", {resolved.license}" if resolved.license else ""
         note(f"weights: {resolved.label} ({where.get(resolved.origin, resolved.origin)}{license_text})")
     if resolved.note:

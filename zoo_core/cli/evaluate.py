@@ -25,6 +25,10 @@ from .common import (
     split_shortcuts,
 )
 
+SIZE_HELP = "Images are center-cropped to this square (videos: scaled to this short side)."
+LIMIT_HELP = "Use at most this many images (videos: frames per clip)."
+DATA_HELP = "Folder of color photos or videos (the ground truth), or a text file listing them."
+
 
 def register(app: typer.Typer) -> None:
     app.command("eval", context_settings=SHORTCUTS)(eval_command)
@@ -36,10 +40,10 @@ def register(app: typer.Typer) -> None:
 def eval_command(
     ctx: typer.Context,
     model: Annotated[str, typer.Argument(help="Model name (or MODEL.TAG) or model directory.")],
-    data: Annotated[Path, typer.Option(help="Folder of color photos (the ground truth), or a text file listing them.")],
+    data: Annotated[Path, typer.Option(help=DATA_HELP)],
     control: ControlOption = None,
-    size: Annotated[int, typer.Option(min=16, help="Images are center-cropped to this square.")] = 256,
-    limit: Annotated[int | None, typer.Option(min=1, help="Use at most this many images.")] = None,
+    size: Annotated[int, typer.Option(min=16, help=SIZE_HELP)] = 256,
+    limit: Annotated[int | None, typer.Option(min=1, help=LIMIT_HELP)] = None,
     weights: Annotated[Path | None, typer.Option(help="Weights for MODEL.")] = None,
     csv_path: Annotated[Path | None, typer.Option("--csv", help="Per-image CSV (default: eval_<model>.csv).")] = None,
     device: DeviceOption = "auto",
@@ -50,6 +54,7 @@ def eval_command(
     from ..controls import parse_controls
     from ..evaluation.evaluate import evaluate_model, load_contender
     from ..evaluation.report import per_image_csv
+    from ..evaluation.video import video_files
     from ..io.atomic import write_text
     from ..plugins.registry import model_reference
     from ..render.devices import pick_device
@@ -69,6 +74,16 @@ def eval_command(
     resolve_precision(precision, torch_device)
     contender = load_contender(model, torch_device, weights, notify=note)
     contender.controls = dict(pairs)
+    if clips := video_files(data):  # color videos: per-frame metrics and flicker, both ways
+        from .video import evaluate_clips, video_table
+
+        result = evaluate_clips([contender], clips, size=size, limit=limit, device=torch_device,
+                                batch_size=batch_size, precision=precision)  # fmt: skip
+        video_table(result, f"{len(result.clips)} clips from {data}")
+        target = csv_path or Path(f"eval_{contender.label.split()[0]}.csv")
+        write_text(target, result.csv())
+        out.print(f"per-clip values: {target}", soft_wrap=True)
+        return
     with progress() as bar:
         task = bar.add_task(f"eval {contender.label}", total=None)
         result = evaluate_model(contender, data, size=size, limit=limit, device=torch_device, batch_size=batch_size,
@@ -84,15 +99,15 @@ def eval_command(
 def compare(
     ctx: typer.Context,
     models: Annotated[list[str], typer.Argument(help="Model names (or MODEL.TAG) or model directories.")],
-    data: Annotated[Path, typer.Option(help="Folder of color photos (the ground truth), or a text file listing them.")],
+    data: Annotated[Path, typer.Option(help=DATA_HELP)],
     output: Annotated[Path, typer.Option("-o", "--output", help="Report directory.")],
     control: Annotated[
         list[str] | None,
         typer.Option("-c", "--control", help="A control, KEY=VALUE, for the models that have it; a key given with "
                      "several values measures each (one row per value)."),
     ] = None,
-    limit: Annotated[int | None, typer.Option(min=1, help="Use at most this many images.")] = None,
-    size: Annotated[int, typer.Option(min=16, help="Images are center-cropped to this square.")] = 256,
+    limit: Annotated[int | None, typer.Option(min=1, help=LIMIT_HELP)] = None,
+    size: Annotated[int, typer.Option(min=16, help=SIZE_HELP)] = 256,
     sweep: Annotated[
         bool, typer.Option(help="Measure each model along the control its spec declares sweepable (a decoding "
                            "temperature, say).")
@@ -107,6 +122,7 @@ def compare(
     """Run several models on the same images: table, report.md, metrics.json/csv, grid.png, tradeoff.png."""
     from ..evaluation.compare import compare as run_compare
     from ..evaluation.report import interval_text
+    from ..evaluation.video import video_files
     from ..plugins.registry import model_reference
     from ..render.devices import pick_device
     from ..render.precision import resolve_precision
@@ -119,6 +135,10 @@ def compare(
         raise ColorzooError(f"--data {data}: no such folder or list file")
     torch_device = pick_device(device)
     resolve_precision(precision, torch_device)
+    if clips := video_files(data):  # color videos: every model frame by frame and stabilized
+        _compare_videos(models, clips, output, controls, settings, size=size, limit=limit, device=torch_device,
+                        batch_size=batch_size, precision=precision)  # fmt: skip
+        return
     with progress() as bar:
         task = bar.add_task("compare", total=None)
         result = run_compare(
@@ -160,10 +180,29 @@ def _control_settings(pairs: list[tuple[str, Any]], specs: list[Any]) -> tuple[d
     return once, settings if several else []
 
 
+def _compare_videos(models: list[str], clips: list[Path], output: Path, controls: dict[str, Any],
+                    settings: list[dict[str, Any]], **kwargs: Any) -> None:  # fmt: skip
+    from ..evaluation.evaluate import load_contender
+    from .video import evaluate_clips, video_table
+
+    if settings:
+        raise ColorzooError("videos are compared at one setting: give each control once")
+    contenders = [load_contender(m, kwargs["device"], notify=note) for m in models]
+    if len({c.label for c in contenders}) != len(contenders):
+        raise ColorzooError(f"models must differ: {', '.join(c.label for c in contenders)}")
+    for contender in contenders:
+        spec = getattr(contender.model, "spec", None)
+        contender.controls = {k: v for k, v in controls.items() if spec is not None and spec.control(k) is not None}
+    result = evaluate_clips(contenders, clips, **kwargs)
+    files = result.write(output)
+    video_table(result, f"{len(result.clips)} clips")
+    out.print(f"report: {', '.join(str(p) for p in files.values())}", soft_wrap=True, markup=False)
+
+
 @friendly
 def bench(
     models: Annotated[list[str], typer.Argument(help="Model names.")],
-    size: Annotated[list[int] | None, typer.Option(help="Square image sizes (repeatable).")] = None,
+    size: Annotated[list[int] | None, typer.Option(min=16, help="Square image sizes (repeatable).")] = None,
     device: DeviceOption = "auto",
     precision: PrecisionOption = "fp32",
     batch_size: Annotated[int, typer.Option(min=1)] = 1,

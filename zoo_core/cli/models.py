@@ -95,13 +95,20 @@ def list_command(as_json: JsonOption = False) -> None:
 
 @friendly
 def info(
-    model: Annotated[str, typer.Argument(help="Model name (or MODEL.TAG), as `colorzoo list` shows it.")],
+    model: Annotated[
+        str, typer.Argument(help="Model name (or MODEL.TAG), as `colorzoo list` shows it, or hf-hub:ORG/NAME[@REV].")
+    ],
     as_json: JsonOption = False,
 ) -> None:
-    """A model's facts (weight sets, controls, losses) and its card."""
+    """A model's facts (weight sets, controls, losses) and its card; for hf-hub:, the commit, config and card."""
     from ..plugins.registry import get_model_spec, losses_for
+    from ..weights.hub_models import is_hub_name
     from ..weights.summary import weight_set_rows
 
+    if is_hub_name(model):
+        from .hub import hub_info
+
+        return hub_info(model, as_json)
     spec = get_model_spec(model)
     facts = _model_facts(spec)
     facts["losses"] = [s.name for s in losses_for(spec)]

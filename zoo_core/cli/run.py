@@ -22,6 +22,7 @@ from .common import (
     progress,
     split_shortcuts,
 )
+from .video import StabilizeOption, VideoCodecOption, VideoQualityOption, check_video_options, run_videos
 
 if TYPE_CHECKING:
     from ..render.batch import BatchReport
@@ -38,7 +39,7 @@ def run(
         str, typer.Argument(help="Model name, e.g. zhang-rebal, MODEL.TAG for one weight set, or a model directory.")
     ],
     inputs: Annotated[
-        list[str], typer.Argument(help="Image files, directories (searched recursively) or glob patterns.")
+        list[str], typer.Argument(help="Image and video files, directories (searched recursively) or glob patterns.")
     ],
     output: Annotated[
         Path, typer.Option("-o", "--output", help="Output directory; the input folders' tree is mirrored below it.")
@@ -60,6 +61,9 @@ def run(
     max_pixels: Annotated[
         int | None, typer.Option(min=1, help="Refuse photos above this many pixels (default 89,478,485).")
     ] = None,
+    stabilize: StabilizeOption = True,
+    video_quality: VideoQualityOption = 18,
+    video_codec: VideoCodecOption = "auto",
     engine: Annotated[
         str, typer.Option(help='local (this process) or ray (a local Ray or a cluster; pip install "colorzoo[ray]").')
     ] = "local",
@@ -70,7 +74,7 @@ def run(
     gpus_per_worker: Annotated[float | None, typer.Option(min=0, help="ray: GPUs per worker (0).")] = None,
     cpus_per_worker: Annotated[float | None, typer.Option(min=0, help="ray: CPUs per worker (1).")] = None,
 ) -> None:
-    """Colorize images into <folder>/<stem>_<model>.<format> under the output directory.
+    """Colorize images and videos into <folder>/<stem>_<model>.<format> under the output directory.
 
     Folders are searched recursively and their tree is mirrored under -o (DCIM/100CANON/IMG_0001.JPG
     goes to OUT/100CANON/IMG_0001_MODEL.JPG). Outputs already there are skipped (--overwrite redoes
@@ -78,10 +82,9 @@ def run(
     """
     from ..controls import parse_controls
     from ..errors import ColorzooError
-    from ..io.files import collect_inputs
-    from ..io.images import is_colorzoo_output
+    from ..io.files import IMAGE_SUFFIXES, VIDEO_SUFFIXES, collect_inputs
     from ..plugins.registry import list_models, model_reference
-    from ..render.batch import colorize_files, is_output_name, output_format
+    from ..render.batch import BatchReport, colorize_files, is_output_name, output_format, plan_outputs
     from ..render.devices import pick_device
     from ..render.precision import resolve_precision
 
@@ -103,8 +106,11 @@ def run(
     torch_device = pick_device(device)
     resolve_precision(precision, torch_device)
     names = {s.name for s in list_models()}
-    found = collect_inputs(inputs, exclude=[output],
-                           is_output=lambda p: is_output_name(p, names) and is_colorzoo_output(p))  # fmt: skip
+    found = collect_inputs(inputs, exclude=[output], suffixes=IMAGE_SUFFIXES | VIDEO_SUFFIXES,
+                           is_output=lambda p: is_output_name(p, names) and _marked(p))
+    videos = [f for f in found.files if f.path.suffix.lower() in VIDEO_SUFFIXES]
+    photos = [f for f in found.files if f.path.suffix.lower() not in VIDEO_SUFFIXES]
+    video_options = check_video_options(stabilize, video_quality, video_codec) if videos else None
     if found.ignored:
         note(f"left out {len(found.ignored)} earlier colorzoo outputs found among the inputs (name a file "
              "itself to colorize it again)")  # fmt: skip
@@ -116,14 +122,29 @@ def run(
             return
         raise ColorzooError("no image files to colorize; nothing was written")
 
+    plan = plan_outputs(photos, output, spec.name, fmt, overwrite)
+    if not plan.todo and not plan.failures and not videos:  # a rerun with nothing left: no model to load
+        out.print(f"0 written to {output}, {len(plan.skipped)} skipped (already there; --overwrite to redo), "
+                  f"{len(found.failures)} failed", soft_wrap=True)  # fmt: skip
+        for failure in found.failures:
+            failed_line(failure.reason)
+        raise typer.Exit(1 if found.failures else 0)
     colorizer, _ = load_model_for_cli(model, weights, torch_device)
-    with progress() as bar:
-        task = bar.add_task(f"{spec.name} on {torch_device.type}", total=len(found.files))
-        report = colorize_files(
-            colorizer, found.files, output, controls=controls, batch_size=batch_size, overwrite=overwrite,
-            device=torch_device, precision=precision, fmt=fmt, quality=quality, name=spec.name,
-            max_pixels=max_pixels, on_done=lambda _: bar.advance(task),
-        )  # fmt: skip
+    report = BatchReport()
+    if photos:
+        with progress() as bar:
+            task = bar.add_task(f"{spec.name} on {torch_device.type}", total=len(photos))
+            report = colorize_files(
+                colorizer, photos, output, controls=controls, batch_size=batch_size, overwrite=overwrite,
+                device=torch_device, precision=precision, fmt=fmt, quality=quality, name=spec.name,
+                max_pixels=max_pixels, on_done=lambda _: bar.advance(task),
+            )  # fmt: skip
+    if videos and not report.interrupted:
+        clips = run_videos(colorizer, videos, output, video_options, controls=controls, batch_size=batch_size,
+                           overwrite=overwrite, device=torch_device, precision=precision, name=spec.name)  # fmt: skip
+        for field in ("written", "failures", "skipped", "cleaned"):
+            getattr(report, field).extend(getattr(clips, field))
+        report.interrupted = clips.interrupted
     report.failures[:0] = found.failures
     summarize(report, output)
 
@@ -156,3 +177,15 @@ def summarize(report: BatchReport, output: object, extra: str = "") -> None:
     out.print(summary, soft_wrap=True)
     if report.failures:
         raise typer.Exit(1)
+
+
+def _marked(path: Path) -> bool:
+    """Whether a file carries colorzoo's output marker (image tags, or a clip's container comment)."""
+    from ..io.files import VIDEO_SUFFIXES
+    from ..io.images import SOFTWARE_PREFIX, is_colorzoo_output
+
+    if path.suffix.lower() not in VIDEO_SUFFIXES:
+        return is_colorzoo_output(path)
+    from ..video.streams import software_of
+
+    return (software_of(path) or "").startswith(SOFTWARE_PREFIX)

@@ -39,9 +39,10 @@ def run_on_ray(
     from ..distributed.engine import check_options, colorize_files_ray, import_ray
     from ..distributed.storage import list_inputs, output_location
     from ..errors import ColorzooError
-    from ..io.images import is_colorzoo_output
+    from ..io.files import IMAGE_SUFFIXES, VIDEO_SUFFIXES
     from ..plugins.registry import list_models, model_reference
     from ..render.batch import is_output_name
+    from .run import _marked
 
     workers, gpus, cpus = workers or 1, gpus_per_worker or 0.0, 1.0 if cpus_per_worker is None else cpus_per_worker
     import_ray()
@@ -52,8 +53,13 @@ def run_on_ray(
     spec, _, _ = model_reference(model, weights)
     controls = parse_controls(spec.controls, control_pairs(control, shortcuts, [spec]), model=spec.name)
     names = {s.name for s in list_models()}
-    found = list_inputs(inputs, exclude=[where],
-                        is_output=lambda p: is_output_name(p, names) and is_colorzoo_output(p))  # fmt: skip
+    found = list_inputs(inputs, exclude=[where], suffixes=IMAGE_SUFFIXES | VIDEO_SUFFIXES,
+                        is_output=lambda p: is_output_name(p, names) and _marked(p))  # fmt: skip
+    clips = [f for f in found.files if f.path.suffix.lower() in VIDEO_SUFFIXES]
+    if clips:
+        note(f"left out {len(clips)} video clips: the ray engine colorizes photos; `colorzoo run` without "
+             "--engine ray colorizes clips")  # fmt: skip
+        found.files = [f for f in found.files if f.path.suffix.lower() not in VIDEO_SUFFIXES]
     if found.ignored:
         note(f"left out {len(found.ignored)} earlier colorzoo outputs found among the inputs (name a file "
              "itself to colorize it again)")  # fmt: skip

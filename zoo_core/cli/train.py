@@ -43,7 +43,10 @@ def train(
     steps: Annotated[int | None, typer.Option(min=1, help="Optimization steps (default: one epoch).")] = None,
     epochs: Annotated[int | None, typer.Option(min=1, help="Epochs, instead of --steps.")] = None,
     batch_size: Annotated[int, typer.Option(min=1, help="Images per step and process.")] = 16,
-    crop: Annotated[int, typer.Option(min=16, help="Training crop size.")] = 176,
+    crop: Annotated[
+        int | None, typer.Option(min=16, help="Training crop size (default 176, rounded down to the multiple the "
+                                 "model needs: 160 for a 32-multiple model).")
+    ] = None,
     lr: Annotated[float | None, typer.Option(help="Peak learning rate (default: the model's own recipe).")] = None,
     loss: Annotated[str | None, typer.Option(help="Loss name (default: the model's own).")] = None,
     loss_set: Annotated[
@@ -78,6 +81,11 @@ def train(
     finite(lr, "--lr")
     finite(val_fraction, "--val-fraction")
     pick_device(device)
+    if crop is None:
+        from ..plugins.registry import get_model_spec
+
+        multiple = get_model_spec(model).size_multiple
+        crop = max(multiple, 176 // multiple * multiple)
     cfg = TrainConfig(
         model=model, data=data, out=out_dir or Path("runs") / model, val=val, val_fraction=val_fraction, steps=steps,
         epochs=epochs, batch_size=batch_size, crop=crop, lr=lr, loss=loss,
@@ -130,6 +138,8 @@ def priors(
 
     check_output_file(output, "-o")
     try:
+        if not data.exists():
+            raise FileNotFoundError(f"--data {data}: no such folder or list file")
         files = list_images(data)
     except (FileNotFoundError, OSError) as exc:
         raise ColorzooError(str(exc)) from None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 from typing import Annotated
 
@@ -24,7 +25,9 @@ def register(app: typer.Typer) -> None:
 
 @friendly
 def download(
-    models: Annotated[list[str], typer.Argument(help="MODEL (its best downloadable weight set) or MODEL.TAG.")],
+    models: Annotated[
+        list[str], typer.Argument(help="MODEL (its best downloadable weight set), MODEL.TAG or hf-hub:ORG/NAME[@REV].")
+    ],
     revision: Annotated[
         str | None, typer.Option(help="For Hub weights: another revision than the pinned one (unverified).")
     ] = None,
@@ -35,10 +38,22 @@ def download(
     """
     from ..plugins.registry import split_model_name
     from ..spec import HubRepo
+    from ..weights.hub_models import fetch, is_hub_name
     from ..weights.resolve import materialize
 
     wanted = []
+    failed = 0
     for name in models:
+        if is_hub_name(name):  # a model shared on the Hub: its commit's config and safetensors, checked
+            try:
+                found = fetch(name, notify=note)
+            except ColorzooError as exc:
+                failed_line(f"{name}: {exc}")
+                failed += 1
+                continue
+            out.print(f"{name}: commit {found.commit}, in {found.path} (sha256 recorded at first use, checked since)",
+                      soft_wrap=True, markup=False)  # fmt: skip
+            continue
         if name == "fid-inception":
             from ..evaluation.fid import INCEPTION_LICENSE, inception_weights
 
@@ -61,7 +76,6 @@ def download(
             wanted.append((spec, remote[0]))
         else:
             wanted.append((spec, spec.weight_set(tag)))
-    failed = 0
     for spec, ws in wanted:
         bar = DownloadBar()
         try:
@@ -126,21 +140,59 @@ def publish(
     repo_id: Annotated[str, typer.Option(help="Hub repository, ORG/NAME.")],
     private: Annotated[bool, typer.Option(help="Create the repository as private.")] = False,
     revision: Annotated[str | None, typer.Option(help="Branch to upload to (created if needed).")] = None,
+    report: Annotated[
+        Path | None, typer.Option(help="A `colorzoo compare -o` report that measured DIRECTORY: numbers for the card.")
+    ] = None,
+    dataset: Annotated[
+        list[str] | None, typer.Option(help="A Hub dataset id the model was trained on, for the card (repeatable).")
+    ] = None,
+    license_id: Annotated[
+        str | None, typer.Option("--license", help="The weights' license (default: the weights it started from).")
+    ] = None,
+    dry_run: Annotated[bool, typer.Option(help="Check everything and print the card; upload nothing.")] = False,
 ) -> None:
-    """Upload a model directory and its model card to the Hugging Face Hub."""
-    from ..errors import UnknownModelError
-    from ..models.format import read_config
-    from ..plugins.registry import get_model_spec
-    from ..weights.hub import publish as hub_publish
+    """Upload a model directory to the Hugging Face Hub, where anyone can run it as hf-hub:ORG/NAME.
 
-    _, config = read_config(directory)
-    card = None
-    try:
-        card = get_model_spec(str(config.get("model", ""))).card
-    except UnknownModelError:
-        pass
-    url, hashes = hub_publish(directory, repo_id, card=card, private=private, revision=revision)
+    A directory without a README.md gets a card written from what colorzoo knows (the model, its
+    training record, --report's metrics). Only config.json, model.safetensors, the card and the
+    training record are uploaded, never a checkpoint; a directory whose weights do not load is refused.
+    """
+    from ..plugins.registry import load_model
+    from ..training.card import model_card
+    from ..weights.hub import CARD_NAME, check_repo_id, require_hub
+    from ..weights.hub import publish as hub_publish
+    from ..weights.hub_models import parse_hub_name
+
+    check_repo_id(repo_id, "--repo-id")
+    hub_id = parse_hub_name(f"hf-hub:{repo_id}" + (f"@{revision}" if revision else "")).name  # checks --revision
+    if not dry_run:
+        require_hub("publishing")  # offline: one line at once
+    own_card = directory / CARD_NAME
+    if report is not None and own_card.is_file():
+        raise ColorzooError(f"--report: {directory} has its own {CARD_NAME}; --report fills a card colorzoo writes "
+                            f"(move {CARD_NAME} away to have one written, or put the numbers in yours)")  # fmt: skip
+    load_model(directory)  # a directory whose weights do not load is refused before anything is uploaded
+    with tempfile.TemporaryDirectory(prefix="colorzoo-card-") as scratch:
+        card = None
+        if own_card.is_file():
+            if "library_name: colorzoo" not in own_card.read_text(encoding="utf-8", errors="replace"):
+                note(f"note: {own_card} has no `library_name: colorzoo` in its metadata: `colorzoo search` will "
+                     "not list the model")  # fmt: skip
+        else:
+            text, license_from = model_card(directory, repo_id, revision=revision, report=report,
+                                            datasets=dataset or (), license=license_id)  # fmt: skip
+            card = Path(scratch) / CARD_NAME
+            card.write_text(text, encoding="utf-8")
+            note(f"model card written from {directory}'s config and training record"
+                 f"{' and ' + str(report) if report else ''}; license from {license_from}")  # fmt: skip
+        if dry_run:
+            out.print((card or own_card).read_text(encoding="utf-8"), markup=False, highlight=False, soft_wrap=True)
+            note(f"dry run: nothing was uploaded to {repo_id}")
+            return
+        url, hashes = hub_publish(directory, repo_id, card=card, private=private, revision=revision)
     out.print(f"published {directory} to {repo_id}: {url}", soft_wrap=True, markup=False)
+    out.print(f"run it: colorzoo run {hub_id} photo.jpg -o colorized/  (Python: create_model({hub_id!r}))",
+              soft_wrap=True, markup=False)  # fmt: skip
     out.print("declare it with HubRepo(repo_id=..., revision=<tag or commit>, files={", markup=False)
     for name, digest in hashes.items():
         if name in ("config.json", "model.safetensors"):
@@ -157,6 +209,7 @@ def cache_list(
     from ..spec import HubRepo
     from ..weights.cache import cached_sets
     from ..weights.hub import cached_repos
+    from ..weights.hub_models import repos_run
 
     sets = cached_sets()
     if not sets:
@@ -170,6 +223,8 @@ def cache_list(
         out.print(f"    from {src.get('source', '?')}", markup=False, soft_wrap=True)
     owners = {s.repo_id: f"{spec.name}.{ws.tag}" for spec in list_models() for ws in spec.weights for s in ws.sources
               if isinstance(s, HubRepo)}  # fmt: skip
+    for repo_id in repos_run():  # models run by their Hub id
+        owners.setdefault(repo_id, f"hf-hub:{repo_id}")
     repos = cached_repos(None if all_repos else owners)
     if repos:
         hub = Table(title="Hugging Face cache", title_justify="left")
@@ -183,16 +238,24 @@ def cache_list(
 
 @friendly
 def cache_rm(
-    names: Annotated[list[str], typer.Argument(help="MODEL (every set), MODEL.TAG, or a Hub repo id.")],
+    names: Annotated[list[str], typer.Argument(help="MODEL (every set), MODEL.TAG, hf-hub:ORG/NAME or a repo id.")],
 ) -> None:
     """Remove cached weights, and forget the checksums recorded at their first download."""
     from ..errors import UnknownModelError
     from ..plugins.registry import split_model_name
     from ..spec import HubRepo, ReleaseFile
-    from ..weights import cache
+    from ..weights import cache, hub_models
     from ..weights.hub import remove_cached, trust_key
+    from ..weights.hub_models import is_hub_name, parse_hub_name
 
     for name in names:
+        if is_hub_name(name) or "/" in name:  # a Hub model id or a repo id: every revision cached, and its records
+            repo_id = parse_hub_name(name).repo_id if is_hub_name(name) else name
+            freed = remove_cached(repo_id)
+            hub_models.forget(repo_id)
+            out.print(f"{name}: {'removed, ' + f'{freed / 2**20:.1f} MB freed' if freed else 'not cached'}",
+                      markup=False)  # fmt: skip
+            continue
         try:
             spec, tag = split_model_name(name)
         except UnknownModelError:

@@ -145,25 +145,29 @@ def colorize_files_ray(
     else a local Ray started for this call; a Ray already initialised in this process is used).
     Outputs already present are skipped unless ``overwrite``; ``on_done`` hears of every input.
     """
-    from ..render.render import check_controls
+    from ..controls import parse_controls
 
     ray = import_ray()
     check_options(fmt, precision, device, batch_size, workers, gpus_per_worker, cpus_per_worker)
-    with contextlib.ExitStack() as scratch:
-        colorizer, spec, weights_dir = _resolve_model(model, weights, progress, notify, on_weights, scratch)
-        checked = check_controls(colorizer, controls)
-        del colorizer  # the workers load their own copies
-        return _colorize(ray, spec, weights_dir, inputs, out_dir, controls=checked, batch_size=batch_size,
-                         overwrite=overwrite, precision=precision, fmt=fmt, quality=quality, max_pixels=max_pixels,
-                         device=device, address=address, workers=workers, gpus_per_worker=gpus_per_worker,
-                         cpus_per_worker=cpus_per_worker, listing_failures=listing_failures, on_start=on_start,
-                         on_done=on_done, notify=notify)  # fmt: skip
+    spec = _spec_of(model, weights)
+    checked = parse_controls(spec.controls, dict(controls or {}), model=spec.name)
+
+    def weights_dir(scratch: contextlib.ExitStack) -> Path:  # only when there is work: a rerun loads nothing
+        colorizer, _, folder = _resolve_model(model, weights, progress, notify, on_weights, scratch)
+        del colorizer  # checked here; the workers load their own copies
+        return folder
+
+    return _colorize(ray, spec, weights_dir, inputs, out_dir, controls=checked, batch_size=batch_size,
+                     overwrite=overwrite, precision=precision, fmt=fmt, quality=quality, max_pixels=max_pixels,
+                     device=device, address=address, workers=workers, gpus_per_worker=gpus_per_worker,
+                     cpus_per_worker=cpus_per_worker, listing_failures=listing_failures, on_start=on_start,
+                     on_done=on_done, notify=notify)  # fmt: skip
 
 
 def _colorize(
     ray: Any,
     spec: Any,
-    weights_dir: Path,
+    weights_dir: Callable[[contextlib.ExitStack], Path],
     inputs: Sequence[Found | str | os.PathLike[str]],
     out_dir: str | os.PathLike[str],
     *,
@@ -221,12 +225,13 @@ def _colorize(
         for source, target in plan.skipped:
             finish(str(source), str(target), "skipped")
         if plan.todo:
-            _run_pipeline(ray, plan.todo, report, finish, address=address, workers=workers,
-                          gpus_per_worker=gpus_per_worker, cpus_per_worker=cpus_per_worker,
-                          batch_size=batch_size, weights_dir=weights_dir, spec_name=spec.name, controls=controls,
-                          device=device, precision=precision, max_pixels=max_pixels, quality=quality,
-                          overwrite=overwrite, software=software(spec.name), kill_after=kill_after,
-                          notify=notify)  # fmt: skip
+            with contextlib.ExitStack() as scratch:
+                _run_pipeline(ray, plan.todo, report, finish, address=address, workers=workers,
+                              gpus_per_worker=gpus_per_worker, cpus_per_worker=cpus_per_worker,
+                              batch_size=batch_size, weights_dir=weights_dir(scratch), spec_name=spec.name,
+                              controls=controls, device=device, precision=precision, max_pixels=max_pixels,
+                              quality=quality, overwrite=overwrite, software=software(spec.name),
+                              kill_after=kill_after, notify=notify)  # fmt: skip
     return report
 
 
@@ -522,6 +527,18 @@ def check_options(
             raise ColorzooError(f"{option} must be a finite number >= 0, got {value}")
     if cpus <= 0 and not gpus:
         raise ColorzooError("--cpus-per-worker must be above 0 for workers without a GPU")
+
+
+def _spec_of(model: Any, weights: Any) -> Any:
+    """The spec of the model a run names (a name, ``MODEL.TAG``, a model directory) or is given."""
+    if isinstance(model, str):
+        from ..plugins.registry import model_reference
+
+        return model_reference(model, weights)[0]
+    spec = getattr(model, "spec", None)
+    if spec is None:
+        raise ColorzooError("the ray engine needs a registered model (a name, or a model create_model built)")
+    return spec
 
 
 def _resolve_model(

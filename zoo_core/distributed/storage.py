@@ -122,6 +122,7 @@ def list_inputs(
     items: Iterable[str | os.PathLike[str]],
     exclude: Sequence[str | os.PathLike[str]] = (),
     is_output: Callable[[Path], bool] | None = None,
+    suffixes: frozenset[str] = IMAGE_SUFFIXES,
 ) -> Inputs:
     """The photos ``items`` name, each with the folder it was found under, in order, without repeats.
 
@@ -137,11 +138,11 @@ def list_inputs(
     for item in items:
         text = str(item) if isinstance(item, UriPath) else os.fspath(item)
         if is_uri(text):
-            files, broken = _list_uri(as_location(text), uri_exclude)  # type: ignore[arg-type]
+            files, broken = _list_uri(as_location(text), uri_exclude, suffixes)  # type: ignore[arg-type]
         elif Path(text).suffix.lower() in LIST_SUFFIXES and Path(text).is_file():
             files, broken = _read_list(Path(text))
         else:
-            collected = collect_inputs([text], exclude=local_exclude, is_output=is_output)
+            collected = collect_inputs([text], exclude=local_exclude, is_output=is_output, suffixes=suffixes)
             files, broken = collected.files, collected.failures
             ignored += collected.ignored
         for file in files:
@@ -193,7 +194,7 @@ def _with_common_roots(locations: list[Location]) -> list[Found]:
             FoundUri(p, remote[str(p).split("://", 1)[0] + "://" + p.parts[1]]) for p in locations]  # fmt: skip
 
 
-def _list_uri(root: UriPath, exclude: Sequence[str]) -> tuple[list[Found], list[Failure]]:
+def _list_uri(root: UriPath, exclude: Sequence[str], suffixes: frozenset[str]) -> tuple[list[Found], list[Failure]]:
     from pyarrow import fs as pafs
 
     fs, path = filesystem(root)
@@ -209,7 +210,7 @@ def _list_uri(root: UriPath, exclude: Sequence[str]) -> tuple[list[Found], list[
     prefix = path.rstrip("/") + "/"
     found: list[Found] = []
     for entry in sorted(entries, key=lambda e: e.path):
-        if entry.type != pafs.FileType.File or PurePosixPath(entry.path).suffix.lower() not in IMAGE_SUFFIXES:
+        if entry.type != pafs.FileType.File or PurePosixPath(entry.path).suffix.lower() not in suffixes:
             continue
         uri = UriPath(f"{str(root).rstrip('/')}/{entry.path[len(prefix) :]}")
         if not any(str(uri).startswith(skip) for skip in exclude):

@@ -71,6 +71,10 @@ def compare(
     """
     device = torch.device(device)
     images = load_images(data, size, limit)
+    contenders = [load_contender(m, device, notify=notify) for m in models]
+    labels = [c.label for c in contenders]
+    if len(set(labels)) != len(labels) or GRAYSCALE in labels:
+        raise ColorzooError(f"models must differ (and not be called {GRAYSCALE!r}): {', '.join(labels)}")
     extractor = None
     if fid is not False:
         from ..errors import NoWeightsError
@@ -83,10 +87,6 @@ def compare(
                 raise
             if notify:
                 notify(f"FID not measured (the rest of the comparison is): {exc}")
-    contenders = [load_contender(m, device, notify=notify) for m in models]
-    labels = [c.label for c in contenders]
-    if len(set(labels)) != len(labels) or GRAYSCALE in labels:
-        raise ColorzooError(f"models must differ (and not be called {GRAYSCALE!r}): {', '.join(labels)}")
     for contender in contenders:
         spec = contender.model.spec if contender.model is not None else None
         declared = {c.name for c in spec.controls} if spec is not None else set()

@@ -204,6 +204,8 @@ def load_contender(
         spec, tag = split_model_name(name)
         model, resolved = load_pretrained(spec, tag, weights, device=device, notify=notify)
         label = f"{spec.name}.{resolved.tag}" if tag is None and weights is None and resolved.tag else name
+        if resolved.commit:  # a Hub model id: the model, the repo and its short commit
+            label = f"{spec.name} ({resolved.tag.partition('@')[0].removeprefix('hf-hub:')}@{resolved.commit[:7]})"
         if notify and resolved.note:
             notify(resolved.note)
     return Contender(label, model, controls=dict(controls or {}))

@@ -18,6 +18,9 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp", ".gif", ".jfif"})
+#: What ``colorzoo run`` sends to the video path (zoo_core.video), and ``eval``/``compare`` measure as clips.
+VIDEO_SUFFIXES = frozenset({".mp4", ".m4v", ".mov", ".mkv", ".avi", ".webm", ".mpg", ".mpeg", ".ts", ".flv", ".wmv",
+                            ".ogv", ".3gp"})
 
 
 @dataclasses.dataclass
@@ -65,7 +68,7 @@ def scan_folder(
     return sorted(found), failures
 
 
-def find_images(root: str | os.PathLike[str]) -> list[Path]:
+def find_images(root: str | os.PathLike[str], suffixes: frozenset[str] = IMAGE_SUFFIXES) -> list[Path]:
     """Image files under the folder ``root`` (recursively), sorted for reproducibility.
 
     Raises ``FileNotFoundError`` for a missing folder. Broken links are left out.
@@ -73,7 +76,7 @@ def find_images(root: str | os.PathLike[str]) -> list[Path]:
     root = Path(root)
     if not root.is_dir():
         raise FileNotFoundError(f"{root}: not a directory")
-    return scan_folder(root)[0]
+    return scan_folder(root, suffixes=suffixes)[0]
 
 
 def expand_inputs(
@@ -163,7 +166,7 @@ def collect_inputs(
     return Inputs(list(found.values()), failures, ignored)
 
 
-def list_images(source: str | os.PathLike[str]) -> list[Path]:
+def list_images(source: str | os.PathLike[str], suffixes: frozenset[str] = IMAGE_SUFFIXES) -> list[Path]:
     """The images of a training source: a folder tree, or a text file listing image paths (one per line).
 
     Relative paths in a list file are taken from the list's own folder. Raises ``FileNotFoundError``.
@@ -173,4 +176,4 @@ def list_images(source: str | os.PathLike[str]) -> list[Path]:
         lines = [line.strip() for line in source.read_text(encoding="utf-8").splitlines()]
         return [p if p.is_absolute() else source.parent / p for p in map(Path, lines) if str(p) and not
                 str(p).startswith("#")]  # fmt: skip
-    return find_images(source)
+    return find_images(source, suffixes)

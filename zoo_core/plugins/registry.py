@@ -43,9 +43,17 @@ def get_model_spec(name: str) -> ModelSpec:
 
 
 def split_model_name(name: str) -> tuple[ModelSpec, str | None]:
-    """``zhang-rebal.paper`` -> (the spec of zhang-rebal, ``paper``), checking that the set exists."""
+    """``zhang-rebal.paper`` -> (the spec of zhang-rebal, ``paper``), checking that the set exists.
+
+    A Hub model id, ``hf-hub:ORG/NAME[@REVISION]``, is a weight set nobody declared: (the spec of the
+    model its config.json names, the id), and a one-line error with the pip command when that
+    model's family is not installed.
+    """
+    from ..weights.hub_models import is_hub_name
     from ..weights.resolve import split_name
 
+    if is_hub_name(name):
+        return hub_model_spec(name), name
     spec = get_model_spec(name)
     _, tag = split_name(name, get_zoo().models)
     if tag is not None:
@@ -74,6 +82,17 @@ def model_reference(name: str, weights: str | os.PathLike[str] | None = None) ->
     return spec, tag, weights
 
 
+def hub_model_spec(name: str) -> ModelSpec:
+    """The spec of the model a Hub repo holds (its config.json is fetched, or read from the cache)."""
+    from ..weights.hub_models import fetch
+
+    found = fetch(name, weights=False)
+    models = get_zoo().models
+    if found.model not in models:
+        raise UnknownModelError(f"{found.pinned} holds a {found.model} model, {found.install_hint()}")
+    return models[found.model]
+
+
 def list_models() -> list[ModelSpec]:
     models = get_zoo().models
     return [models[name] for name in sorted(models)]
@@ -86,7 +105,8 @@ def create_model(
     device: Any = None,
     **overrides: Any,
 ) -> Any:
-    """Build a registered model: untrained, or with weights (``pretrained``, ``weights``, or ``MODEL.TAG``).
+    """Build a registered model: untrained, or with weights (``pretrained``, ``weights``, or ``MODEL.TAG``);
+    ``hf-hub:ORG/NAME[@REVISION]`` loads a model shared on the Hub, as timm does.
 
     Untrained models are for training (``overrides`` change their config). Weights are found
     as ``weights.resolve.resolve_weights`` describes; a model without any refuses with
@@ -124,10 +144,15 @@ def load_pretrained(
 
 
 def load_model(path: str | os.PathLike[str], device: Any = "cpu") -> Any:
-    """Load a model directory (or ``.safetensors`` file) of any registered model, by its config's name."""
+    """Load a model directory (or ``.safetensors`` file) of any registered model, by its config's name;
+    or a model shared on the Hub, by its id (``hf-hub:ORG/NAME[@REVISION]``)."""
     from ..models.build import load_model_dir
     from ..models.format import read_config
+    from ..weights.hub_models import is_hub_name
 
+    if is_hub_name(path):
+        spec, tag = split_model_name(str(path))
+        return load_pretrained(spec, tag, device=device)[0]
     _, config = read_config(path)
     name = config.get("model", "")
     if not isinstance(name, str) or not name:

@@ -88,6 +88,20 @@ def render(
 
     ``controls`` must already be checked (``check_controls``).
     """
+    chroma = predict_chroma(model, lightness, controls, precision)
+    depths = list(depths) or [8] * len(lightness)
+    return [join(lum, c, model.chroma, depth=d) for lum, c, d in zip(lightness, chroma, depths, strict=True)]
+
+
+@torch.inference_mode()
+def predict_chroma(
+    model: Colorizer,
+    lightness: Sequence[torch.Tensor],
+    controls: Mapping[str, Any] | None = None,
+    precision: str = "fp32",
+) -> torch.Tensor:
+    """The first half of ``render``: the model's chroma (B, 2, h, w), fp32, in its own space
+    (``model.chroma``), before it is joined with each L (1, H, W). Video stabilization works here."""
     controls = dict(controls or {})
     device = lightness[0].device
     dtype = resolve_precision(precision, device)
@@ -95,8 +109,7 @@ def render(
     small, sizes = _forward_inputs(model, lightness, controls)
     with autocast(device, dtype):
         chroma = model.colors(small, controls, sizes)
-    depths = list(depths) or [8] * len(lightness)
-    return [join(lum, c, model.chroma, depth=d) for lum, c, d in zip(lightness, chroma.float(), depths, strict=True)]
+    return chroma.float()
 
 
 @torch.inference_mode()

@@ -37,7 +37,9 @@ def starting_model(spec: ModelSpec, cfg: TrainConfig, checkpoint: dict[str, Any]
         init_path = Path(cfg.init)
         if not init_path.exists():  # a model name (or MODEL.TAG): its available weights
             init_spec, tag = split_model_name(cfg.init)
-            init_path = resolve_weights(init_spec, tag).path
+            resolved = resolve_weights(init_spec, tag)
+            init_path = resolved.path
+            cfg.init = resolved.label  # train_config.json records what ran: the weight set, a Hub id's commit
         return load_model_dir(spec, init_path, overrides=overrides)
     try:
         try:

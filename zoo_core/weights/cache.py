@@ -106,6 +106,14 @@ def trusted_sha256(key: str) -> str | None:
         return None
 
 
+def trusted_keys(prefix: str) -> list[str]:
+    """The keys of the recorded checksums that start with ``prefix``."""
+    try:
+        return sorted(k for k in json.loads(_trust_file().read_text(encoding="utf-8")) if k.startswith(prefix))
+    except (OSError, ValueError, TypeError):
+        return []
+
+
 def record_trust(key: str, sha256: str) -> None:
     path = _trust_file()
     path.parent.mkdir(parents=True, exist_ok=True)

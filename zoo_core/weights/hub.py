@@ -8,14 +8,15 @@ does not match is deleted from the cache and refused.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from ..errors import NoWeightsError, WeightsError
+from ..errors import ColorzooError, NoWeightsError, WeightsError
 from ..models.format import CONFIG_NAME, WEIGHTS_NAME
 from ..spec import HubRepo
 from .download import Unreachable, is_offline, reachable, sha256_of, verify
@@ -79,14 +80,14 @@ def download(repo: HubRepo, revision: str | None = None) -> Path:
             elif local_only:
                 why = f"cannot reach {endpoint()}"
             else:
-                why = f"{endpoint()} did not deliver it ({_first_line(exc.__cause__ or exc)})"
+                why = f"{endpoint()} did not deliver it ({first_line(exc.__cause__ or exc)})"
             raise Unreachable(f"{why} and {name} of {where} is not in the Hugging Face cache") from exc
         except (RepositoryNotFoundError, RevisionNotFoundError, EntryNotFoundError) as exc:
-            raise NoWeightsError(f"{where}: {type(exc).__name__}: {_first_line(exc)}") from exc
+            raise NoWeightsError(f"{where}: {type(exc).__name__}: {first_line(exc)}") from exc
         except HfHubHTTPError as exc:
-            raise NoWeightsError(f"{where}: the Hub answered {_first_line(exc)}") from exc
+            raise NoWeightsError(f"{where}: the Hub answered {first_line(exc)}") from exc
         except OSError as exc:  # connection reset, timeouts
-            raise Unreachable(f"{where}: {name} could not be downloaded ({_first_line(exc)})") from exc
+            raise Unreachable(f"{where}: {name} could not be downloaded ({first_line(exc)})") from exc
         if rev == repo.revision:
             _verify_cached(path, expected, trust_key(repo, name), f"{name} of {where}")
         paths.append(path)
@@ -112,8 +113,31 @@ def is_cached(repo: HubRepo) -> bool:
     )
 
 
-def _first_line(exc: BaseException) -> str:
+def first_line(exc: BaseException) -> str:
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+def check_repo_id(repo_id: str, what: str) -> None:
+    """Refuse what is not a Hub model repo id of the form ORG/NAME (one line naming ``what``)."""
+    from huggingface_hub.errors import HFValidationError
+    from huggingface_hub.utils import validate_repo_id
+
+    problem = None if repo_id.count("/") == 1 else "expected ORG/NAME"
+    if problem is None:
+        try:
+            validate_repo_id(repo_id)
+        except HFValidationError as exc:
+            problem = first_line(exc).split(": '")[0].rstrip(".")
+    if problem:
+        raise ColorzooError(f"{what}: {repo_id!r} is not a Hub repo id ({problem})")
+
+
+def require_hub(action: str) -> None:
+    """Fail at once, in one line, when the Hub cannot be asked (offline, or its endpoint unreachable)."""
+    if is_offline():
+        raise Unreachable(f"offline (COLORZOO_OFFLINE/HF_HUB_OFFLINE): {action} needs the Hub ({endpoint()})")
+    if not reachable(endpoint()):
+        raise Unreachable(f"cannot reach {endpoint()}: {action} needs the Hub")
 
 
 def publish(
@@ -133,6 +157,8 @@ def publish(
     """
     from huggingface_hub import HfApi
 
+    check_repo_id(repo_id, "repo id")
+    require_hub("publishing")
     source = Path(directory)
     for required in (CONFIG_NAME, WEIGHTS_NAME):
         if not (source / required).is_file():
@@ -140,24 +166,40 @@ def publish(
     card_file = source / CARD_NAME if (source / CARD_NAME).is_file() else (Path(card) if card else None)
     if card_file is None or not card_file.is_file():
         raise WeightsError(f"{source}: no {CARD_NAME} and no model card for it; write one (see model_cards/)")
-    api = HfApi(token=token)
+    api = HfApi(endpoint=endpoint(), token=token)
     with tempfile.TemporaryDirectory(prefix="colorzoo-publish-") as staging:
         names = [CONFIG_NAME, WEIGHTS_NAME, *(n for n in PROVENANCE_FILES if (source / n).is_file())]
         for name in names:
             shutil.copyfile(source / name, Path(staging) / name)
         shutil.copyfile(card_file, Path(staging) / CARD_NAME)
         hashes = {name: sha256_of(Path(staging) / name) for name in sorted([*names, CARD_NAME])}
-        api.create_repo(repo_id, private=private, exist_ok=True, repo_type="model")
-        if revision:
-            api.create_branch(repo_id, branch=revision, exist_ok=True, repo_type="model")
-        commit = api.upload_folder(
-            repo_id=repo_id,
-            folder_path=staging,
-            revision=revision,
-            repo_type="model",
-            commit_message=f"Upload {Path(directory).name} with colorzoo",
-        )
+        with _upload_errors(repo_id):
+            api.create_repo(repo_id, private=private, exist_ok=True, repo_type="model")
+            if revision:
+                api.create_branch(repo_id, branch=revision, exist_ok=True, repo_type="model")
+            commit = api.upload_folder(
+                repo_id=repo_id,
+                folder_path=staging,
+                revision=revision,
+                repo_type="model",
+                commit_message=f"Upload {Path(directory).name} with colorzoo",
+            )
     return str(getattr(commit, "commit_url", commit)), hashes
+
+
+@contextlib.contextmanager
+def _upload_errors(repo_id: str) -> Iterator[None]:
+    from huggingface_hub.errors import HfHubHTTPError
+
+    try:
+        yield
+    except HfHubHTTPError as exc:
+        raise WeightsError(f"{repo_id}: the Hub refused the upload ({first_line(exc)})") from exc
+    except ValueError as exc:  # the Hub's check of the card's metadata
+        text = " ".join(line.strip("- ") for line in str(exc).splitlines())
+        raise WeightsError(f"{repo_id}: the Hub refused the card ({text})") from exc
+    except OSError as exc:  # connection reset, timeouts
+        raise Unreachable(f"{repo_id}: the upload failed ({first_line(exc)})") from exc
 
 
 @dataclasses.dataclass

@@ -39,9 +39,13 @@ class ResolvedWeights:
     license: str = ""
     note: str | None = None
     """Set when a better weight set could not be had: what happened and how to get it."""
+    commit: str | None = None
+    """For a Hub model id (``hf-hub:ORG/NAME[@REVISION]``, the tag): the commit it resolved to."""
 
     @property
     def label(self) -> str:
+        if self.commit:  # the id pinned to its commit: running it again runs exactly these weights
+            return f"{self.tag.partition('@')[0]}@{self.commit}" if self.tag else self.commit
         return f"{self.model}.{self.tag}" if self.tag else str(self.path)
 
 
@@ -190,7 +194,15 @@ def resolve_weights(
     progress: Progress | None = None,
     notify: Notify | None = None,
 ) -> ResolvedWeights:
-    """Find weights for ``spec`` (a given path, a named set, or the best available set)."""
+    """Find weights for ``spec`` (a given path, a named set, a Hub model id, or the best available set)."""
+    from .hub_models import is_hub_name
+
+    if is_hub_name(tag):  # a set nobody declared: a repo shared on the Hub (hub_models.py)
+        if weights is not None:
+            raise WeightsError(f"{tag} and {weights} both name weights; give one")
+        from .hub_models import resolve_hub
+
+        return resolve_hub(str(tag), spec.name, notify=notify)
     if weights is not None:
         path = Path(weights)
         if not path.exists():
