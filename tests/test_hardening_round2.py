@@ -169,7 +169,7 @@ def test_list_and_info_as_json_and_whole_names_in_a_pipe(cli):
     assert {w["tag"]: w["status"] for w in rebal["weights"]} == {"paper": "downloadable", "compact": "bundled"}
     assert rebal["controls"][0]["name"] == "temperature" and rebal["controls"][0]["widget"] == "number"
     info = json.loads(cli("info", "zhang-siggraph17", "--json").output)
-    assert [c["widget"] for c in info["controls"]] == ["point-color", "image", "integer"]
+    assert [c["widget"] for c in info["controls"]] == ["point-color", "image", "integer", "number"]  # + saturation
     plain = cli("list").output
     for model in listed["models"]:
         assert f"| {model['name']} |" in plain  # one cell, never broken

@@ -118,3 +118,14 @@ def test_annealed_mean_limits():
     assert sat[0] < sat[1] < sat[2]
     with pytest.raises(ValueError):
         annealed_mean(logits, -0.1)
+
+
+def test_certainty_is_one_for_a_single_bin_and_zero_for_a_flat_distribution():
+    from zoo_core import certainty
+
+    logits = torch.zeros(1, 313, 1, 3)
+    logits[0, 7, 0, 0] = 200.0  # all on one bin
+    logits[0, :2, 0, 2] = 50.0  # shared by two bins
+    got = certainty(logits)[0, 0, 0]
+    assert got[0] > 0.999 and got[1] < 1e-5
+    assert abs(got[2] - (1 - np.log(2) / np.log(313))) < 1e-4

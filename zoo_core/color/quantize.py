@@ -7,6 +7,8 @@ and predictions are decoded with the annealed mean.
 
 from __future__ import annotations
 
+import math
+
 import torch
 import torch.nn.functional as F
 
@@ -131,3 +133,12 @@ def annealed_mean(logits: torch.Tensor, temperature: float) -> torch.Tensor:
     logp = torch.log_softmax(logits, dim=1)
     probs = torch.softmax((logp - logp.amax(dim=1, keepdim=True)) / temperature, dim=1)
     return torch.einsum("bqhw,qc->bchw", probs, bins)
+
+
+def certainty(logits: torch.Tensor) -> torch.Tensor:
+    """1 - the normalized entropy of each pixel's distribution over the bins (B, 1, H, W): 1 where one bin
+    takes everything, 0 where the distribution is flat. A decoder can fall back toward gray where it is
+    low (chroma times ``certainty ** k``): a colorizer that does not know a color should not guess one."""
+    logp = torch.log_softmax(logits.float(), dim=1)
+    entropy = -(logp.exp() * logp).sum(dim=1, keepdim=True)
+    return (1.0 - entropy / math.log(logits.shape[1])).clamp(0.0, 1.0)
