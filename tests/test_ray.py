@@ -5,6 +5,8 @@ and three bad files: outputs byte-identical to the local engine's, bad files in 
 manifest without stopping the run, outputs already there skipped (and replaced with --overwrite),
 an actor killed mid-run (every output still written exactly once), a driver interrupted (Ctrl-C,
 then SIGKILL) and the run resumed doing only what was left, lists of paths and file:// URIs.
+The actor is killed through the engine's test-only switch (``COLORZOO_TEST_KILL_ACTOR=N:MARKER``,
+``engine.KILL_SWITCH``): the first actor past N batches calls ``ray.kill`` on itself, once.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """``colorzoo run --engine ray``: the local engine's steps as a streaming Ray Data pipeline.
 
 Archives of millions of scans outgrow one machine, and their owners already run clusters. Ray
-Data streams files through CPU tasks and GPU actor pools with backpressure (memory stays bounded
-whatever the number of photos), restarts failed actors and retries their tasks, and runs the
+Data streams files through CPU tasks and GPU actor pools with backpressure (the workers' memory
+stays bounded whatever the number of photos), restarts failed actors and retries their tasks, and runs the
 same script on a laptop, a Ray cluster or KubeRay; colorzoo adds no scheduler of its own.
 
 Per photo (every step is the local engine's own function, from ``render.batch``)::
@@ -19,8 +19,8 @@ Per photo (every step is the local engine's own function, from ``render.batch``)
 Photos are grouped into forward passes exactly as the local engine groups them (``batch_size``
 consecutive photos of the plan, minus those that failed to decode): some networks' arithmetic
 depends on the batch (EfficientNet's on oneDNN), and outputs must be byte-identical to the
-local engine's. So a Ray row is one such group (its photos' paths and pixels in list columns): Ray
-splits blocks between rows only, and the actor runs one forward pass per row.
+local engine's. So a Ray row is one such group (its photos' paths in list columns, their pixels in
+one binary cell): Ray splits blocks between rows only, and the actor runs one forward pass per row.
 """
 
 from __future__ import annotations
