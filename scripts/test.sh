@@ -8,4 +8,4 @@ bash scripts/setup.sh --test
 echo "== ruff"
 ruff check .
 echo "== pytest"
-python -m pytest -n 2 --durations=20 "$@"
+python -m pytest -n 2 --dist loadgroup --durations=20 "$@"  # loadgroup: tests/test_ray.py shares one Ray

@@ -25,7 +25,7 @@ LAYERS = [
     {"weights"},
     {"render", "video"},
     {"plugins"},
-    {"training", "evaluation", "testing"},
+    {"training", "evaluation", "testing", "distributed"},
     {"ui"},
     {"cli"},
 ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -23,6 +23,9 @@ from .common import (
     split_shortcuts,
 )
 from .video import StabilizeOption, VideoCodecOption, VideoQualityOption, check_video_options, run_videos
+
+if TYPE_CHECKING:
+    from ..render.batch import BatchReport
 
 
 def register(app: typer.Typer) -> None:
@@ -61,6 +64,15 @@ def run(
     stabilize: StabilizeOption = True,
     video_quality: VideoQualityOption = 18,
     video_codec: VideoCodecOption = "auto",
+    engine: Annotated[
+        str, typer.Option(help='local (this process) or ray (a local Ray or a cluster; pip install "colorzoo[ray]").')
+    ] = "local",
+    address: Annotated[
+        str | None, typer.Option(help="ray: the cluster to join (default $RAY_ADDRESS, else a local Ray).")
+    ] = None,
+    workers: Annotated[int | None, typer.Option(min=1, help="ray: colorizing workers, one model each (1).")] = None,
+    gpus_per_worker: Annotated[float | None, typer.Option(min=0, help="ray: GPUs per worker (0).")] = None,
+    cpus_per_worker: Annotated[float | None, typer.Option(min=0, help="ray: CPUs per worker (1).")] = None,
 ) -> None:
     """Colorize images and videos into <folder>/<stem>_<model>.<format> under the output directory.
 
@@ -78,6 +90,15 @@ def run(
 
     # everything a user can get wrong is checked before a model is loaded or a folder made
     inputs, shortcuts = split_shortcuts([*inputs, *ctx.args])
+    ray_options = {"address": address, "workers": workers, "gpus_per_worker": gpus_per_worker,
+                   "cpus_per_worker": cpus_per_worker}  # fmt: skip
+    if engine == "ray":
+        from .run_ray import run_on_ray
+
+        run_on_ray(model, inputs, shortcuts, output, control, device, precision, batch_size, weights, fmt, quality,
+                   overwrite, max_pixels, **ray_options)  # fmt: skip
+        return
+    check_engine(engine, ray_options)
     check_output_dir(output)
     fmt = output_format(fmt)
     spec, _, _ = model_reference(model, weights)
@@ -125,6 +146,22 @@ def run(
             getattr(report, field).extend(getattr(clips, field))
         report.interrupted = clips.interrupted
     report.failures[:0] = found.failures
+    summarize(report, output)
+
+
+def check_engine(engine: str, ray_options: dict[str, object]) -> None:
+    """``--engine`` is local or ray, and the ray options come only with ray."""
+    from ..errors import ColorzooError
+
+    if engine not in ("local", "ray"):
+        raise ColorzooError(f"--engine {engine!r}: use local or ray")
+    given = [f"--{name.replace('_', '-')}" for name, value in ray_options.items() if value is not None]
+    if given:
+        raise ColorzooError(f"{', '.join(given)}: only with --engine ray")
+
+
+def summarize(report: BatchReport, output: object, extra: str = "") -> None:
+    """The end of a run, whatever the engine: failures one a line, then the summary line."""
     if report.cleaned:
         note(f"removed {len(report.cleaned)} temporary files left by an interrupted run in {output}")
     for failure in report.failures:
@@ -133,7 +170,7 @@ def run(
     if report.skipped:
         parts.append(f"{len(report.skipped)} skipped (already there; --overwrite to redo)")
     parts.append(f"{len(report.failures)} failed")
-    summary = ", ".join(parts)
+    summary = ", ".join(parts) + extra
     if report.interrupted:
         out.print(f"interrupted: {summary}; the rest were not started", soft_wrap=True)
         raise typer.Exit(130)

@@ -16,9 +16,10 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections.abc import Callable, Mapping, Sequence
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
+import numpy as np
 import torch
 
 from .. import __version__
@@ -64,7 +65,7 @@ def output_suffix(source: Path, fmt: str) -> str:
 def output_path(source: Path | Found, out_dir: Path, model_name: str, fmt: str = "same") -> Path:
     """``OUT/<folder below the input's root>/<stem>_<model><suffix>``."""
     found = source if isinstance(source, Found) else Found(Path(source), Path(source).parent)
-    folder = Path(out_dir) / found.relative_folder
+    folder = _folder(out_dir) / found.relative_folder
     return folder / f"{found.path.stem}_{model_name}{output_suffix(found.path, fmt)}"
 
 
@@ -90,30 +91,43 @@ class Plan:
 
 def plan_outputs(
     inputs: Sequence[Path | Found], out_dir: str | os.PathLike[str], name: str, fmt: str = "same",
-    overwrite: bool = False,
+    overwrite: bool = False, *, exists: Callable[[Path], bool] | None = None,
+    real: Callable[[Path], Path] | None = None,
 ) -> Plan:  # fmt: skip
-    """(input, output) pairs to do; outputs already there (skipped unless ``overwrite``); collisions."""
-    out_dir = Path(out_dir)
+    """(input, output) pairs to do; outputs already there (skipped unless ``overwrite``); collisions.
+
+    The one naming rule of every engine. ``exists`` and ``real`` let an engine plan on another file
+    system (a URI folder, listed once) or faster at archive scale, by the same rule.
+    """
+    out_dir = _folder(out_dir)
+    exists = exists or (lambda target: target.exists())
+    _real_path = real or _real
     found = [i if isinstance(i, Found) else Found(Path(i), Path(i).parent) for i in inputs]
-    sources = {_real(f.path) for f in found}
+    sources = {_real_path(f.path) for f in found}
     plan = Plan([], [], [])
     planned: dict[Path, Path] = {}
     for item in found:
         source = item.path
         target = output_path(item, out_dir, name, fmt)
-        real = _real(target)
-        if real in sources:
+        key = _real_path(target)
+        if key in sources:
             reason = f"{source}: its output {target} would replace an input; choose another -o"
             plan.failures.append(Failure(str(source), reason))
-        elif real in planned:
-            reason = f"{source}: its output {target} is also the output of {planned[real]}; rename one"
+        elif key in planned:
+            reason = f"{source}: its output {target} is also the output of {planned[key]}; rename one"
             plan.failures.append(Failure(str(source), reason))
-        elif target.exists() and not overwrite:
+        elif not overwrite and exists(target):
             plan.skipped.append((source, target))
         else:
-            planned[real] = source
+            planned[key] = source
             plan.todo.append((source, target))
     return plan
+
+
+def stale_temps_removed(plan: Plan, out_dir: Path) -> list[Path]:
+    """Remove the temporary files killed runs left in the folders this plan writes to; the removed."""
+    folders = {target.parent for _, target in plan.todo} | {out_dir}
+    return [p for folder in sorted(folders) for p in clean_stale_temps(folder)]
 
 
 def colorize_files(
@@ -139,9 +153,8 @@ def colorize_files(
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     plan = plan_outputs(inputs, out_dir, name, fmt, overwrite)
-    folders = {target.parent for _, target in plan.todo} | {out_dir}
     report = BatchReport(failures=list(plan.failures), skipped=[target for _, target in plan.skipped],
-                         cleaned=[p for folder in sorted(folders) for p in clean_stale_temps(folder)])  # fmt: skip
+                         cleaned=stale_temps_removed(plan, out_dir))  # fmt: skip
     for source, _ in [*((Path(f.path), None) for f in plan.failures), *plan.skipped]:
         _notify(on_done, source)
     writing = _Writing(report, checked, device, precision, overwrite, quality, max_pixels, software(name), on_done)
@@ -170,32 +183,77 @@ class _Writing:
 
 
 def _colorize_chunk(model: Colorizer, chunk: list[tuple[Path, Path]], w: _Writing) -> None:
-    loaded: list[tuple[Photo, Path]] = []
+    loaded: list[tuple[Photo, Path, Path]] = []
     for source, target in chunk:
-        try:
-            loaded.append((load_image(source, w.max_pixels), target))
-        except ColorzooError as exc:
-            w.report.failures.append(Failure(str(source), str(exc)))
+        photo = read_photo(source, w.max_pixels)
+        if isinstance(photo, Failure):
+            w.report.failures.append(photo)
             _notify(w.on_done, source)
+        else:
+            loaded.append((photo, source, target))
     if not loaded:
         return
-    try:
-        results = colorize(model, [photo for photo, _ in loaded], w.controls, device=w.device, precision=w.precision)
-    except (RuntimeError, ValueError, ColorzooError) as exc:  # out of memory on a huge batch; a hint off the image
-        for photo, _ in loaded:
-            w.report.failures.append(Failure(str(photo.path), f"{photo.path}: colorization failed ({exc})"))
-            _notify(w.on_done, photo.path)
-        return
-    for (photo, target), pixels in zip(loaded, results, strict=True):
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            written = save_image(pixels, target, quality=w.quality, exclusive=not w.overwrite, software=w.software)
-            w.report.written.append(written)
-        except FileExistsError:  # another run wrote it meanwhile: it is there, and it is kept
+    results = colorize_photos(model, [p for p, _, _ in loaded], [s for _, s, _ in loaded], w.controls, w.device,
+                              w.precision)  # fmt: skip
+    for (_, source, target), pixels in zip(loaded, results, strict=True):
+        done = pixels if isinstance(pixels, Failure) else write_photo(pixels, source, target, w.quality, w.overwrite,
+                                                                       w.software)  # fmt: skip
+        if isinstance(done, Failure):
+            w.report.failures.append(done)
+        elif done == SKIPPED:
             w.report.skipped.append(target)
-        except OSError as exc:
-            w.report.failures.append(Failure(str(photo.path), f"{photo.path}: cannot write {target} ({exc})"))
-        _notify(w.on_done, photo.path)
+        else:
+            w.report.written.append(done)
+        _notify(w.on_done, source)
+
+
+# -- the steps of a chunk, one function each: every engine runs these (render.batch, distributed) --
+
+SKIPPED = "skipped"
+"""What ``write_photo`` returns for an output another run wrote meanwhile: it is there, and it is kept."""
+
+
+def read_photo(source: Path, max_pixels: int | None = None) -> Photo | Failure:
+    """The photo, or the failure that names it."""
+    try:
+        return load_image(source, max_pixels)
+    except ColorzooError as exc:
+        return Failure(str(source), str(exc))
+
+
+def colorize_photos(
+    model: Colorizer,
+    photos: Sequence[Photo],
+    sources: Sequence[Path | str],
+    controls: dict[str, Any],
+    device: torch.device | str | None,
+    precision: str,
+) -> list[np.ndarray] | list[Failure]:
+    """One forward pass over ``photos``: their pixels, or a failure for each (out of memory, say)."""
+    try:
+        return colorize(model, photos, controls, device=device, precision=precision)
+    except (RuntimeError, ValueError, ColorzooError) as exc:  # out of memory on a huge batch; a hint off the image
+        return [Failure(str(source), f"{source}: colorization failed ({exc})") for source in sources]
+
+
+def write_photo(
+    pixels: np.ndarray, source: Path | str, target: Path, quality: int = 92, overwrite: bool = False,
+    software: str | None = None,
+) -> Path | str | Failure:  # fmt: skip
+    """Write one output atomically (its folder made), never over a file unless ``overwrite``: the
+    path written, ``SKIPPED`` if another run wrote it meanwhile, or the failure."""
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        return save_image(pixels, target, quality=quality, exclusive=not overwrite, software=software)
+    except FileExistsError:
+        return SKIPPED
+    except OSError as exc:
+        return Failure(str(source), f"{source}: cannot write {target} ({exc})")
+
+
+def _folder(out_dir: str | os.PathLike[str]) -> Path:
+    """The output folder as a path; a URI (``distributed.storage.UriPath``) stays one."""
+    return out_dir if isinstance(out_dir, PurePath) else Path(out_dir)
 
 
 def _real(path: Path) -> Path:
