@@ -119,3 +119,17 @@ def test_readme_commands_run(workspace):
         (ran if done.returncode == 0 else failed).append(f"{command}: {done.stderr.strip()[-400:]}")
     assert not failed, "\n".join(failed)
     assert len(ran) >= 12, (ran, skipped)
+
+
+def test_readme_python_runs(workspace):
+    """The README's Python block, offline, in the same workspace (the Hub line needs the network)."""
+    blocks = re.findall(r"```python\n(.*?)```", (ROOT / "README.md").read_text(), re.S)
+    assert blocks, "the README shows the Python API"
+    code = "\n".join(line for line in blocks[0].splitlines() if "hf-hub:" not in line)
+    env = {**os.environ, "COLORZOO_OFFLINE": "1"}
+    done = subprocess.run([sys.executable, "-c", code], cwd=workspace, capture_output=True, text=True, env=env,
+                          timeout=600)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    colored = Image.open(workspace / "photo_color.png")
+    assert colored.size == Image.open(workspace / "photo.jpg").size
+    assert np.asarray(colored.convert("HSV"))[..., 1].mean() > 5  # colored, not gray

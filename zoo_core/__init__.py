@@ -88,6 +88,11 @@ _EXPORTS = {
     "TrainingStep": "training.step",
     "TrainContext": "training.step",
     "cosine_schedule": "training.step",
+    "TrainConfig": "training.config",
+    "train": "training.trainer",
+    # measuring models
+    "compare": "evaluation.compare",
+    "evaluate_model": "evaluation.evaluate",
     # using models
     "Photo": "io.images",
     "load_image": "io.images",
@@ -186,7 +191,11 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
         WeightSet,
         timm_backbone,
     )
+    from .evaluation.compare import compare  # noqa: F401
+    from .evaluation.evaluate import evaluate_model  # noqa: F401
+    from .training.config import TrainConfig  # noqa: F401
     from .training.step import TrainContext, TrainingStep, cosine_schedule  # noqa: F401
+    from .training.trainer import train  # noqa: F401
     from .weights.backbones import (  # noqa: F401
         IMAGENET_MEAN,
         IMAGENET_STD,

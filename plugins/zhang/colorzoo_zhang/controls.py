@@ -1,5 +1,6 @@
-"""The Zhang family's run-time controls, as plain data (no torch): the annealed-mean temperature and
-the user hints of zhang-siggraph17 (colored points, or an image whose opaque pixels are hints)."""
+"""The Zhang family's run-time controls, as plain data (no torch): the annealed-mean temperature, the
+caution of the decoding, and the user hints of zhang-siggraph17 (colored points, or an image whose
+opaque pixels are hints)."""
 
 from __future__ import annotations
 
@@ -26,6 +27,17 @@ LITE_TEMPERATURE = Control(
     help=f"{_TEMPERATURE_HELP}; default: the weights' config (1.0 for the bundled compact; else "
          f"{PAPER_TEMPERATURE})",
 )  # fmt: skip
+
+CAUTION = Control(
+    name="caution", type="float", default=None, minimum=0.0, maximum=8.0,
+    help="fall back toward gray where the model is unsure of a color: the chroma is multiplied by "
+         "certainty ** caution (certainty: 1 - the normalized entropy over the bins); 0 off; default: "
+         "the weights' config (0 unless tuned for them)",
+)  # fmt: skip
+
+#: The controls of every model that classifies over the 313 bins.
+BIN_CONTROLS = (TEMPERATURE, CAUTION)
+LITE_CONTROLS = (LITE_TEMPERATURE, CAUTION)
 
 
 def hint_image(value: Any) -> Any:

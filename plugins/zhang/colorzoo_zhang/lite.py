@@ -17,9 +17,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from zoo_core import NUM_BINS, Colorizer, ColorizerConfig, Controls, annealed_mean, create_backbone, gray_rgb
+from zoo_core import NUM_BINS, Colorizer, ColorizerConfig, Controls, create_backbone, gray_rgb
 
 from .controls import PAPER_TEMPERATURE
+from .model import decode_bins
 
 
 @dataclasses.dataclass
@@ -32,6 +33,8 @@ class LiteConfig(ColorizerConfig):
     """Decoder widths at strides 32, 16, 8 and 4: narrower where the maps are large (CPU training)."""
     temperature: float = PAPER_TEMPERATURE
     """Default annealed-mean temperature (the ``temperature`` control overrides it)."""
+    caution: float = 0.0
+    """Default exponent of the fall-back toward gray where the bins are uncertain (``caution`` control)."""
 
     def validate(self) -> None:
         super().validate()
@@ -41,6 +44,8 @@ class LiteConfig(ColorizerConfig):
             raise ValueError(f"decoder_channels must be 4 widths in [16, 1024], got {list(self.decoder_channels)}")
         if self.temperature < 0:
             raise ValueError(f"temperature must be >= 0, got {self.temperature}")
+        if self.caution < 0:
+            raise ValueError(f"caution must be >= 0, got {self.caution}")
 
 
 def _conv_bn(cin: int, cout: int, kernel: int = 3) -> nn.Sequential:
@@ -79,4 +84,4 @@ class LiteColorizer(Colorizer):
         return self.head(x)
 
     def decode(self, output: torch.Tensor, controls: Controls | None = None) -> torch.Tensor:
-        return annealed_mean(output, (controls or {}).get("temperature", self.config.temperature))
+        return decode_bins(output, self.config, controls)

@@ -7,13 +7,17 @@ Module names and shapes follow the reference implementation (richzhang/colorizat
 from __future__ import annotations
 
 import dataclasses
+from typing import TYPE_CHECKING
 
 import torch
 from torch import nn
 
-from zoo_core import AB_SCALE, NUM_BINS, Colorizer, ColorizerConfig, Controls, ab_bins, annealed_mean
+from zoo_core import AB_SCALE, NUM_BINS, Colorizer, ColorizerConfig, Controls, ab_bins, annealed_mean, certainty
 
 from .controls import PAPER_TEMPERATURE
+
+if TYPE_CHECKING:
+    from .lite import LiteConfig
 
 # Encoder blocks 1-7: (out_channels, stride, dilation) per 3x3 conv; each block ends in BatchNorm.
 _ECCV16_BLOCKS = [
@@ -50,6 +54,8 @@ class ZhangConfig(ColorizerConfig):
     """Scales every channel count (not the 313 bins): 0.25 trains on a CPU."""
     temperature: float = PAPER_TEMPERATURE
     """Default annealed-mean temperature for decoding (the ``temperature`` control overrides it)."""
+    caution: float = 0.0
+    """Default exponent of the fall-back toward gray where the bins are uncertain (``caution`` control)."""
 
     def validate(self) -> None:
         super().validate()
@@ -61,6 +67,8 @@ class ZhangConfig(ColorizerConfig):
             raise ValueError(f"width_mult must be in (0, 4], got {self.width_mult}")
         if self.temperature < 0:
             raise ValueError(f"temperature must be >= 0, got {self.temperature}")
+        if self.caution < 0:
+            raise ValueError(f"caution must be >= 0, got {self.caution}")
 
 
 def _width(channels: int, mult: float) -> int:
@@ -119,4 +127,13 @@ class ZhangColorizer(Colorizer):
     def decode(self, output: torch.Tensor, controls: Controls | None = None) -> torch.Tensor:
         if not self.classifies:
             return output
-        return annealed_mean(output, (controls or {}).get("temperature", self.config.temperature))
+        return decode_bins(output, self.config, controls)
+
+
+def decode_bins(logits: torch.Tensor, config: ZhangConfig | LiteConfig, controls: Controls | None) -> torch.Tensor:
+    """Bin logits -> ab: the annealed mean at the ``temperature``, its chroma times ``certainty ** caution``
+    (a distribution spread over many bins is a guess: toward gray rather than a confident wrong color)."""
+    controls = controls or {}
+    ab = annealed_mean(logits, controls.get("temperature", config.temperature))
+    caution = controls.get("caution", config.caution)
+    return ab * certainty(logits) ** caution if caution else ab

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from zoo_core import Bundled, LossSpec, ModelSpec, ReleaseFile, WeightSet, hookimpl
 
-from .controls import HINT_CONTROLS, LITE_TEMPERATURE, TEMPERATURE
+from .controls import BIN_CONTROLS, HINT_CONTROLS, LITE_CONTROLS
 
 _HERE = Path(__file__).resolve().parent
 _CARDS = _HERE / "model_cards"
@@ -63,7 +63,7 @@ MODELS = (
         ),
         adapter="colorzoo_zhang.release:eccv16",
         release_layout="colorzoo_zhang.release:eccv16_layout",
-        controls=(TEMPERATURE,),
+        controls=BIN_CONTROLS,
         card=_CARDS / "zhang-rebal.md",
     ),
     ModelSpec(
@@ -76,7 +76,7 @@ MODELS = (
         weights=(_compact("zhang-unbal", "close to gray"),),
         adapter="colorzoo_zhang.release:eccv16",
         release_layout="colorzoo_zhang.release:eccv16_layout",
-        controls=(TEMPERATURE,),
+        controls=BIN_CONTROLS,
         card=_CARDS / "zhang-unbal.md",
     ),
     ModelSpec(
@@ -89,7 +89,7 @@ MODELS = (
         no_weights="an ablation of the paper, never released: train it",
         adapter="colorzoo_zhang.release:eccv16",
         release_layout="colorzoo_zhang.release:eccv16_layout",
-        controls=(TEMPERATURE,),
+        controls=BIN_CONTROLS,
         card=_CARDS / "zhang-onehot.md",
     ),
     ModelSpec(
@@ -122,7 +122,7 @@ MODELS = (
             ),
         ),
         size_multiple=32,
-        controls=(LITE_TEMPERATURE,),
+        controls=LITE_CONTROLS,
         card=_CARDS / "zhang-rebal-lite.md",
     ),
     ModelSpec(
@@ -160,7 +160,7 @@ MODELS = (
         output="bins",
         default_loss="ce-rebal",
         no_weights="a smaller variant for training experiments: train it",
-        controls=(TEMPERATURE,),
+        controls=BIN_CONTROLS,
         card=_CARDS / "zhang-simplified.md",
     ),
 )
