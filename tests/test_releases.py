@@ -156,6 +156,7 @@ def test_offline_falls_back_at_once_and_an_unanswering_host_within_seconds(tmp_p
     assert baseline.returncode == 0, baseline.stderr
     assert "weights: zhang-rebal.compact (bundled, MIT)" in baseline.stderr
     assert "offline: zhang-rebal.paper" in baseline.stderr and "colorzoo download zhang-rebal.paper" in baseline.stderr
+    assert "best offline colors are zhang-rebal-lite's (`colorzoo run zhang-rebal-lite`)" in baseline.stderr
     with SilentServer() as silent:  # accepts the connection, never answers
         hung, hung_seconds = _run_timed({**env, "COLORZOO_MIRROR": silent.url}, astronaut_png, tmp_path / "b")
     assert hung.returncode == 0, hung.stderr

@@ -127,6 +127,9 @@ class WeightSet:
     num_parameters: int | None = None
     card: Path | None = None
     """Its own model card, where it differs from the model's."""
+    fallback_note: str = ""
+    """One line added when this set runs because a better one could not be had (offline, say): where
+    better offline colors are, and how they differ."""
 
     @property
     def bundled(self) -> Bundled | None:

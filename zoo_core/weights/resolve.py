@@ -226,6 +226,8 @@ def resolve_weights(
                 note = f"offline: {about} is not here; `colorzoo download {name}` fetches it once online"
             else:
                 note = f"{about} could not be had ({why}); `colorzoo download {name}` tries again"
+            if ws.fallback_note:
+                note = f"{note}. {ws.fallback_note}"
             found = dataclasses.replace(found, note=note)
         return found
     if not spec.weights:

@@ -31,6 +31,13 @@ SIGGRAPH17_RELEASE = ReleaseFile(
 )
 
 
+#: Said where an ECCV16 model's compact set runs because its authors' weights are not here.
+_BETTER_OFFLINE = (
+    "The best offline colors are zhang-rebal-lite's (`colorzoo run zhang-rebal-lite`): the same method on an "
+    "ImageNet-pretrained encoder, more accurate and more colorful than this muted compact set"
+)
+
+
 def _compact(name: str, description: str) -> WeightSet:
     """The set colorzoo trained and bundles for an ECCV16 model."""
     return WeightSet(
@@ -38,6 +45,7 @@ def _compact(name: str, description: str) -> WeightSet:
         sources=(Bundled(path=_HERE / "weights" / name),),
         license="MIT",
         description=f"trained by colorzoo on a CPU (width 0.5, fp16): {description}",
+        fallback_note=_BETTER_OFFLINE,
     )
 
 
