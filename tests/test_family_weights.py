@@ -86,16 +86,41 @@ def test_a_file_missing_trained_tensors_is_refused(zoo, tmp_path):
         load_state(model, tmp_path / "model.safetensors")
 
 
-def test_lite_weights_decode_at_their_own_temperature(zoo):
-    """zhang-rebal-lite.compact records T = 1.0 (tuned on splits/tune.txt) in its config.json,
-    where the class default is 0.38; -c temperature overrides it."""
+def test_lite_weights_decode_as_tuned_for_them(zoo):
+    """zhang-rebal-lite.compact records its decoding (chosen on splits/tune-general.txt) in its config.json:
+    T 0.6 where the class default is 0.38, caution 0.5 where it is 0, saturation 1.25; controls override
+    each."""
     from colorzoo_zhang.lite import LiteConfig
 
+    from zoo_core import annealed_mean, certainty
+
     compact = create_model("zhang-rebal-lite", pretrained=True)
-    assert compact.config.temperature == 1.0 != LiteConfig.temperature
-    logits = torch.randn(1, 313, 4, 4)
-    assert torch.allclose(compact.decode(logits), compact.decode(logits, {"temperature": 1.0}))
-    assert not torch.allclose(compact.decode(logits), compact.decode(logits, {"temperature": 0.38}))
+    assert (compact.config.temperature, compact.config.caution, compact.config.saturation) == (0.6, 0.5, 1.25)
+    assert (LiteConfig.temperature, LiteConfig.caution) == (0.38, 0.0)
+    logits = torch.randn(1, 313, 4, 4, generator=torch.Generator().manual_seed(0)) * 3
+    tuned = compact.decode(logits)
+    assert torch.allclose(tuned, annealed_mean(logits, 0.6) * certainty(logits) ** 0.5)
+    assert torch.allclose(compact.decode(logits, {"caution": 0.0}), annealed_mean(logits, 0.6))
+    assert torch.allclose(compact.decode(logits, {"temperature": 1.0, "caution": 0.0}), annealed_mean(logits, 1.0))
+    # caution only ever takes chroma away, most where the distribution is flattest
+    plain = annealed_mean(logits, 0.6).norm(dim=1)
+    assert (tuned.norm(dim=1) <= plain + 1e-6).all() and (tuned.norm(dim=1) < plain).any()
+    confident = torch.full((1, 313, 1, 1), -30.0)
+    confident[0, 40] = 30.0  # all mass on one bin: certainty 1, nothing taken away
+    assert torch.allclose(compact.decode(confident), annealed_mean(confident, 0.6), atol=1e-4)
+    assert torch.allclose(compact.decode(torch.zeros(1, 313, 1, 1)), torch.zeros(1, 2, 1, 1), atol=0.05)  # flat: gray
+
+
+def test_caution_is_a_validated_control_from_the_command_line(zoo, cli, tmp_path, astronaut_png):
+    base = ("run", "zhang-rebal-lite", str(astronaut_png), "-o")
+    bad = cli(*base, str(tmp_path / "bad"), "-c", "caution=-1")
+    assert bad.exit_code == 1 and "control caution: must be >= 0" in bad.output
+    outputs = {}
+    for value in ("0", "2"):
+        ran = cli(*base, str(tmp_path / value), "-c", f"caution={value}")
+        assert ran.exit_code == 0, ran.output
+        outputs[value] = np.asarray(Image.open(tmp_path / value / "astronaut_zhang-rebal-lite.png").convert("HSV"))
+    assert outputs["2"][..., 1].mean() < 0.8 * outputs["0"][..., 1].mean()  # more caution, less color
 
 
 def test_fp16_saving_keeps_what_would_overflow(tmp_path):
@@ -140,6 +165,7 @@ def test_resenc_palette_controls_move_the_colors_on_the_bundled_weights(zoo, tmp
     from colorzoo_resenc.palette import named_ab
 
     model = create_model("resenc-lite0.compact")
+    model.config.saturation = 1.0  # the palette's own effect (the bundled set's tuned gain, 0.75, scales it)
     reference = rgb_to_lab(torch.tensor([40, 70, 220]).view(1, 3, 1, 1) / 255)[0, 1:, 0, 0]
     for photo in photos:
         plain = mean_ab(colorize(model, [photo])[0])

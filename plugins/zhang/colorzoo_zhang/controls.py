@@ -24,7 +24,7 @@ TEMPERATURE = Control(
 # zhang-rebal-lite's weights record their temperature in config.json (tuned on the tuning split).
 LITE_TEMPERATURE = Control(
     name="temperature", type="float", default=None, minimum=0.0, sweep=SWEEP, shortcut=True,
-    help=f"{_TEMPERATURE_HELP}; default: the weights' config (1.0 for the bundled compact; else "
+    help=f"{_TEMPERATURE_HELP}; default: the weights' config (0.6 for the bundled compact; else "
          f"{PAPER_TEMPERATURE})",
 )  # fmt: skip
 
