@@ -11,7 +11,8 @@ hold paths relative to the output folder, so ``colorzoo train --data splits/trai
 
 Beside them: ``val-general.txt`` and ``tune-general.txt``, the everyday-photo part of each split
 (every folder but the narrow domains: flowers, pets, clothes), which the headline numbers and model
-choices come from, ``val-narrow.txt``, the narrow domains of the validation split, reported beside, and ``train-balanced.txt``, the training split with each everyday photo listed
+choices come from, ``val-narrow.txt``, the narrow domains of the validation split, reported beside,
+and ``train-balanced.txt``, the training split with each everyday photo listed
 ``--general-weight`` times (3), so that sampling from it draws everyday scenes about 60% of the time
 instead of 32%.
 """

@@ -91,7 +91,6 @@ def test_lite_weights_decode_as_tuned_for_them(zoo):
     T 0.6 where the class default is 0.38, caution 0.5 where it is 0, saturation 1.25; controls override
     each."""
     from colorzoo_zhang.lite import LiteConfig
-
     from zoo_core import annealed_mean, certainty
 
     compact = create_model("zhang-rebal-lite", pretrained=True)

@@ -170,6 +170,8 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
         UnknownModelError,
         WeightsError,
     )
+    from .evaluation.compare import compare  # noqa: F401
+    from .evaluation.evaluate import evaluate_model  # noqa: F401
     from .io.images import Photo, load_image, save_image, save_png  # noqa: F401
     from .models.build import count_parameters  # noqa: F401
     from .models.colorizer import Colorizer, ColorizerConfig, Controls  # noqa: F401
@@ -191,8 +193,6 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
         WeightSet,
         timm_backbone,
     )
-    from .evaluation.compare import compare  # noqa: F401
-    from .evaluation.evaluate import evaluate_model  # noqa: F401
     from .training.config import TrainConfig  # noqa: F401
     from .training.step import TrainContext, TrainingStep, cosine_schedule  # noqa: F401
     from .training.trainer import train  # noqa: F401

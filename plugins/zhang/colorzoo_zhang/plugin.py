@@ -126,8 +126,8 @@ MODELS = (
                 tag="compact",
                 sources=(Bundled(path=_HERE / "weights" / "zhang-rebal-lite"),),
                 license="MIT",
-                description="trained by colorzoo on a CPU, rebalancing lam 0.8; decoded at T 0.6, caution 0.5, saturation "
-                "1.25 (fp16)",
+                description="trained by colorzoo on a CPU, rebalancing lam 0.8; decoded at T 0.6, caution 0.5, "
+                "saturation 1.25 (fp16)",
             ),
         ),
         size_multiple=32,
