@@ -102,7 +102,7 @@ def test_every_model_takes_the_saturation_control_and_its_weights_may_record_one
     from zoo_core.color.lab import rgb_to_lab
 
     assert all(spec.control("saturation") is not None for spec in list_models())
-    assert [c.name for c in get_model_spec("zhang-rebal").own_controls] == ["temperature"]
+    assert [c.name for c in get_model_spec("zhang-rebal").own_controls] == ["temperature", "caution"]
     torch.manual_seed(3)
     create_model("zhang-euclidean", width_mult=0.125).save_pretrained(tmp_path / "m")
     model = load_model(tmp_path / "m")
