@@ -64,7 +64,7 @@ def _onnx_runner(model, folder: Path):
     from zoo_core.render.render import join, photo_lightness, working_lightness
 
     session = onnxruntime.InferenceSession(str(export_onnx(model, folder / "model.onnx")),
-                                           providers=["CPUExecutionProvider"])  # fmt: skip
+                                           providers=["CPUExecutionProvider"])
 
     def run(_, path: Path):
         lightness = photo_lightness(load_image(path), torch.device("cpu"))
@@ -166,7 +166,7 @@ def breakdown(repeats: int) -> dict:
             jpg = time.perf_counter()
             if index:  # the first is a warm-up
                 for key, value in zip(times, (decoded - start, colorized - decoded, png - colorized, jpg - png),
-                                      strict=True):  # fmt: skip
+                                      strict=True):
                     times[key].append(value)
     mean = {key: sum(v) / len(v) for key, v in times.items()}
     mean["total png"] = mean["decode"] + mean["colorize"] + mean["encode png"]
@@ -207,7 +207,7 @@ def main() -> None:
         method = r["method"] + (f" ({r['precision']})" if "precision" in r else "")
         delta = f"{r['delta_e76_vs_fp32']:.3f}" if "delta_e76_vs_fp32" in r else "-"
         print(f"| {r['size']} | {method} | {r['images_per_s']:.3f} | {r['seconds_per_image']:.2f} "
-              f"| {r['peak_rss_mb']:.0f} | {ratio(r, 'baseline')} | {ratio(r, 'onnxruntime')} | {delta} |")  # fmt: skip
+              f"| {r['peak_rss_mb']:.0f} | {ratio(r, 'baseline')} | {ratio(r, 'onnxruntime')} | {delta} |")
     report = {"results": results}
     if args.breakdown:
         report["breakdown_12mp"] = stages = breakdown(args.repeats)

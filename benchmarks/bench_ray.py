@@ -65,11 +65,11 @@ def configurations(gpus: float) -> dict[str, tuple[list[str], dict[str, str]]]:
     if gpus:
         return {"local": (["--device", "cuda"], {}),
                 "ray-1": (["--engine", "ray", "--workers", "1", "--gpus-per-worker", str(gpus)], {}),
-                "ray-2": (["--engine", "ray", "--workers", "2", "--gpus-per-worker", str(gpus)], {})}  # fmt: skip
+                "ray-2": (["--engine", "ray", "--workers", "2", "--gpus-per-worker", str(gpus)], {})}
     return {"local": ([], {}),
             "local-1t": ([], one_thread),
             "ray-1": (["--engine", "ray", "--workers", "1"], {}),
-            "ray-2": (["--engine", "ray", "--workers", "2", "--cpus-per-worker", "0.5"], {})}  # fmt: skip
+            "ray-2": (["--engine", "ray", "--workers", "2", "--cpus-per-worker", "0.5"], {})}
 
 
 def timed_run(
@@ -92,7 +92,7 @@ def fit(small: int, large: int, t_small: float, t_large: float) -> tuple[float, 
     """(fixed seconds, images/s) of T(N) = fixed + N / rate through the two points."""
     if t_large <= t_small:
         raise SystemExit(f"{large} photos took no longer than {small} ({t_large:.1f} s <= {t_small:.1f} s): the "
-                         "machine is too busy to measure; rerun with --repeats 3 or a larger --large")  # fmt: skip
+                         "machine is too busy to measure; rerun with --repeats 3 or a larger --large")
     rate = (large - small) / (t_large - t_small)
     return max(t_small - small / rate, 0.0), rate
 
@@ -158,7 +158,7 @@ def plot(results: list[dict], large: int, path: Path, note: str = "") -> None:
         for r in (r for r in results if r["model"] == model):
             color = colors.get(r["config"], "gray")
             axis.plot(counts, r["fixed"] + counts / r["rate"], color=color,
-                      label=f"{r['config']}: {r['fixed']:.0f} s + N / {r['rate']:.1f} per s")  # fmt: skip
+                      label=f"{r['config']}: {r['fixed']:.0f} s + N / {r['rate']:.1f} per s")
             axis.scatter([r["small"], r["large"]], [r["t_small"], r["t_large"]], color=color, s=18)
         axis.set_title(model)
         axis.set_xlabel("photos")
@@ -190,7 +190,7 @@ def main() -> None:
     scratch = Path(tempfile.mkdtemp(prefix="bench-ray-"))
     try:
         sources = (sorted(p for p in args.photos.iterdir() if p.suffix.lower() in (".jpg", ".jpeg", ".png"))
-                   if args.photos else make_photos(scratch / "all", args.large, (width, height)))  # fmt: skip
+                   if args.photos else make_photos(scratch / "all", args.large, (width, height)))
         folders = {}
         for count in (args.small, args.large):
             folders[count] = scratch / f"n{count}"
@@ -208,23 +208,23 @@ def main() -> None:
                 for count in (args.small, args.large):
                     for _ in range(args.repeats):  # the fastest of a few: other work on the machine only adds
                         seconds, written, summary = timed_run(model, folders[count], *configs[name][:1],
-                                                              args.batch_size, configs[name][1])  # fmt: skip
+                                                              args.batch_size, configs[name][1])
                         assert written == count, (model, name, count, summary)
                         times[count] = min(seconds, times.get(count, seconds))
                         print(f"{model:20} {name:6} {count:5} photos {seconds:7.1f} s   {summary}", flush=True)
                 fixed, rate = fit(args.small, args.large, times[args.small], times[args.large])
                 results.append({"model": model, "config": name, "small": args.small, "large": args.large,
                                 "t_small": times[args.small], "t_large": times[args.large], "fixed": fixed,
-                                "rate": rate})  # fmt: skip
+                                "rate": rate})
             stages[model] = cpu_stages(model, sources[: min(args.large, 48)], args.batch_size)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
     print(f"\n{cpu_line()}; {width}x{height} grayscale JPEGs, batch {args.batch_size}; "
-          f"load average {load:.1f} -> {os.getloadavg()[0]:.1f}\n")  # fmt: skip
+          f"load average {load:.1f} -> {os.getloadavg()[0]:.1f}\n")
     base = args.configs[0]
     print(f"| model | engine | {args.small} photos (s) | {args.large} photos (s) | start-up (s) | images/s once "
-          f"running | rate vs {base} | {args.large} photos vs {base} | pays from |")  # fmt: skip
+          f"running | rate vs {base} | {args.large} photos vs {base} | pays from |")
     print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
     for r in results:  # against the first configuration (--configs), on the same model
         local = next((b for b in results if b["model"] == r["model"] and b["config"] == args.configs[0]), None)
@@ -236,18 +236,18 @@ def main() -> None:
             n = break_even(local, r)
             pays = "never" if n is None else f"{n:,.0f} photos"
         print(f"| {r['model']} | {r['config']} | {r['t_small']:.1f} | {r['t_large']:.1f} | {r['fixed']:.1f} "
-              f"| {r['rate']:.2f} | {ratio} | {wall} | {pays} |")  # fmt: skip
+              f"| {r['rate']:.2f} | {ratio} | {wall} | {pays} |")
     print("\nCPU time a photo, one thread (ms): what a core spends, however busy the machine")
     print("| model | decode | colorize | encode JPEG | total | photos/s a core |")
     print("|---|---:|---:|---:|---:|---:|")
     for model, cost in stages.items():
         total = sum(cost.values())
         print(f"| {model} | {cost['decode_s'] * 1e3:.1f} | {cost['colorize_s'] * 1e3:.1f} | "
-              f"{cost['encode_s'] * 1e3:.1f} | {total * 1e3:.1f} | {1 / total:.1f} |")  # fmt: skip
+              f"{cost['encode_s'] * 1e3:.1f} | {total * 1e3:.1f} | {1 / total:.1f} |")
     if args.json:
         args.json.write_text(json.dumps({"cpu": cpu_line(), "size": args.size, "batch_size": args.batch_size,
                                          "load_average_start": load, "cpu_seconds_a_photo": stages, "results": results},
-                                        indent=2))  # fmt: skip
+                                        indent=2))
     if args.plot:
         plot(results, args.large, args.plot, f"; {args.size} JPEGs, batch {args.batch_size}; load average {load:.0f}")
         print(f"\nplot: {args.plot}")

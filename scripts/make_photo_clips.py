@@ -57,7 +57,7 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     lines = ["# Photo clips (scripts/make_photo_clips.py)", "",
              f"{args.clips} clips of 3 shots x {args.frames} frames, {args.width}x{args.height}, 25 fps, "
-             f"H.264 CRF 12; photos from splits/val.txt (seed {args.seed}):", ""]  # fmt: skip
+             f"H.264 CRF 12; photos from splits/val.txt (seed {args.seed}):", ""]
     for k in range(args.clips):
         shots = chosen[3 * k : 3 * k + 3]
         frames = synthetic.shots(shots, args.frames, (args.height, args.width), first_move=3 * k)

@@ -24,7 +24,7 @@ def install_plugin(package: Path, target: Path) -> dict[str, str]:
             [sys.executable, "-m", "pip", "install", "--no-deps", "--no-build-isolation", "--no-index",
              "--target", str(target), str(source)],
             capture_output=True, text=True, timeout=300,
-        )  # fmt: skip
+        )
     assert result.returncode == 0, result.stderr
     env = os.environ.copy()
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(target), env.get("PYTHONPATH")]))
@@ -149,7 +149,7 @@ GIT_ENV = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAM
 def git(repo: Path, *args: str) -> str:
     env = {**os.environ, **GIT_ENV}
     return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, text=True,
-                          env=env).stdout.strip()  # fmt: skip
+                          env=env).stdout.strip()
 
 
 def lfs_object(repo: Path, oid: str) -> Path:
@@ -170,7 +170,7 @@ def write_repo_files(repo: Path, files: dict[str, bytes]) -> None:
         lfs_object(repo, oid).parent.mkdir(parents=True, exist_ok=True)
         lfs_object(repo, oid).write_bytes(data)
         (repo / name).write_bytes(f"version https://git-lfs.github.com/spec/v1\noid sha256:{oid}\nsize {len(data)}\n"
-                                  .encode())  # fmt: skip
+                                  .encode())
 
 
 def hub_repo(root: Path, repo_id: str, files: dict[str, bytes], tag: str | None = None) -> str:
@@ -204,7 +204,7 @@ class OlahHub:
         (root / "logs").mkdir(exist_ok=True)
         olah = Path(sys.executable).parent / "olah-cli"
         self.server = subprocess.Popen([str(olah), "-c", str(config), "--log-path", str(root / "logs")],
-                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=root)  # fmt: skip
+                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=root)
         self.url = f"http://127.0.0.1:{port}"
         deadline = time.time() + 60
         while True:

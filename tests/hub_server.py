@@ -33,7 +33,7 @@ import yaml
 from helpers import git, write_repo_files
 
 SORT_KEYS = {"downloads": "downloads", "likes": "likes", "lastModified": "lastModified", "createdAt": "createdAt",
-             "trendingScore": "likes"}  # fmt: skip
+             "trendingScore": "likes"}
 
 
 def front_matter(card: str) -> dict:
@@ -110,7 +110,7 @@ class HubFront:
                         return self._json(404, {"error": "Repository not found"})
                     if action == "preupload":
                         modes = [{"path": f["path"], "uploadMode": "regular", "shouldIgnore": False, "oid": None}
-                                 for f in json.loads(body)["files"]]  # fmt: skip
+                                 for f in json.loads(body)["files"]]
                         return self._json(200, {"files": modes})
                     if action == "branch":
                         return self._json(*front.create_branch(repo_id, revision, json.loads(body or b"{}")))
@@ -188,7 +188,7 @@ class HubFront:
         return {"_id": repo_id, "id": repo_id, "modelId": repo_id, "private": False, "tags": tags,
                 "library_name": library, "pipeline_tag": meta.get("pipeline_tag"), "cardData": meta,
                 "downloads": self.downloads[repo_id], "likes": self.likes.get(repo_id, 0),
-                "lastModified": dates[0], "createdAt": dates[-1]}  # fmt: skip
+                "lastModified": dates[0], "createdAt": dates[-1]}
 
     def search(self, query: dict[str, list[str]]) -> list[dict]:
         found = [self.listing(repo) for repo in sorted(self.models.glob("*/*")) if (repo / ".git").is_dir()]

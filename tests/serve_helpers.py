@@ -70,7 +70,7 @@ class ServeProcess:
     def __init__(self, args: list[str], env: dict[str, str], cwd: Path, timeout_s: float = 240) -> None:
         self.lines: list[str] = []
         self.process = subprocess.Popen([str(BIN / "colorzoo"), "serve", "--port", "0", *args], env=env, cwd=cwd,
-                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)  # fmt: skip
+                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
         deadline = time.monotonic() + timeout_s

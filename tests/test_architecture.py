@@ -106,9 +106,9 @@ def test_controls_are_typed_and_checked():
                 help="p"),
     )
     values = parse_controls(controls, [("temperature", "0.5"), ("hint", "1,2,#ff0000"), ("hint", "3,4,#0000ff"),
-                                       ("steps", "4"), ("size", "96"), ("pair", "5,6")])  # fmt: skip
+                                       ("steps", "4"), ("size", "96"), ("pair", "5,6")])
     assert values == {"temperature": 0.5, "hint": ((1, 2, (1.0, 0.0, 0.0)), (3, 4, (0.0, 0.0, 1.0))), "steps": 4,
-                      "size": 96, "pair": (5, 6)}  # fmt: skip
+                      "size": 96, "pair": (5, 6)}
     for given, message in [
         ({"temprature": "1"}, "has no control 'temprature'.*did you mean temperature"),
         ({"temperature": "hot"}, "control temperature: .*number, got 'hot'"),

@@ -33,7 +33,7 @@ def two_models(tmp_path_factory):
 def test_compare_writes_every_file(cli, small_set, two_models, tmp_path):
     out = tmp_path / "report"
     result = cli("compare", *two_models, "--data", small_set, "-o", out, "--size", "64", "--device", "cpu",
-                 "--temperature", "0.38", "--temperature", "1.0")  # fmt: skip
+                 "--temperature", "0.38", "--temperature", "1.0")
     assert result.exit_code == 0, result.output
     for name in ("report.md", "metrics.json", "metrics.csv", "grid.png", "sweep.png", "tradeoff.png"):
         assert (out / name).is_file(), name
@@ -59,7 +59,7 @@ def test_compare_writes_every_file(cli, small_set, two_models, tmp_path):
     assert "## Against the grayscale baseline" in report and "| zhang-euclidean (eucl) | " in report
     auc = {(r["image"], r["model"], r["setting"]): float(r["auc"]) for r in rows}
     diffs = [auc[image, "zhang-euclidean (eucl)", ""] - auc[image, "grayscale", ""] for image in ("astronaut.png",
-             "coffee.png", "chelsea.png")]  # fmt: skip
+             "coffee.png", "chelsea.png")]
     versus = summary[3]["auc_vs_gray"]
     assert versus["mean"] == pytest.approx(np.mean(diffs), abs=1e-3)
     assert versus["wins"] == sum(d > 0 for d in diffs) and versus["images"] == 3
@@ -74,7 +74,7 @@ def test_compare_writes_every_file(cli, small_set, two_models, tmp_path):
 def test_eval_writes_per_image_csv(cli, small_set, two_models, tmp_path):
     target = tmp_path / "per_image.csv"
     result = cli("eval", two_models[0], "--data", small_set, "--size", "64", "--csv", target, "--device", "cpu",
-                 "--limit", "2")  # fmt: skip
+                 "--limit", "2")
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(target.open()))
     assert len(rows) == 2 * 2 and {r["model"] for r in rows} == {"grayscale", "zhang-rebal (rebal)"}
@@ -90,11 +90,11 @@ def test_compare_refuses_bad_data(cli, two_models, tmp_path):
 def test_bench(cli, tmp_path):
     target = tmp_path / "bench.json"
     result = cli("bench", "zhang-simplified", "zhang-unbal", "--size", "64", "--size", "384", "--device", "cpu",
-                 "--repeats", "2", "--batch-size", "2", "--json", target)  # fmt: skip
+                 "--repeats", "2", "--batch-size", "2", "--json", target)
     assert result.exit_code == 0, result.output
     rows = {(r["model"], r["size"]): r for r in json.loads(target.read_text())}
     assert sorted(rows) == [("zhang-simplified", 64), ("zhang-simplified", 384), ("zhang-unbal", 64),
-                            ("zhang-unbal", 384)]  # fmt: skip
+                            ("zhang-unbal", 384)]
     # untrained zhang-simplified is timed with random weights and says so; zhang-unbal runs its bundled ones
     assert rows["zhang-simplified", 64]["weights"] == "random" and rows["zhang-unbal", 64]["weights"] == "trained"
     assert all(r["batch_size"] == 2 and r["precision"] == "fp32" and r["device"] == "cpu" for r in rows.values())
@@ -107,7 +107,7 @@ def test_fid_with_a_synthetic_feature_extractor(monkeypatch, small_set, two_mode
 
     torch.manual_seed(0)
     net = torch.nn.Sequential(torch.nn.Conv2d(3, 8, 5, stride=4), torch.nn.ReLU(), torch.nn.AdaptiveAvgPool2d(2),
-                              torch.nn.Flatten())  # fmt: skip
+                              torch.nn.Flatten())
     monkeypatch.setattr(fid, "load_extractor", lambda device, download=True: lambda x: net(x.float() / 255).double())
     out = tmp_path / "report"
     result = cli("compare", *two_models, "--data", small_set, "-o", out, "--size", "64", "--no-sweep", "--fid")
@@ -141,7 +141,7 @@ def test_fid_weights_download_checked(monkeypatch, tmp_path, cli):
 
     blob = b"inception weights stand-in" * 1000
     monkeypatch.setattr(fid, "INCEPTION", dataclasses.replace(fid.INCEPTION, sha256=hashlib.sha256(blob).hexdigest(),
-                                                              size=len(blob)))  # fmt: skip
+                                                              size=len(blob)))
     monkeypatch.delenv("COLORZOO_OFFLINE", raising=False)
     monkeypatch.setenv("COLORZOO_HOME", str(tmp_path / "cache"))
     with ReleaseServer({fid.INCEPTION.filename: blob}) as server:
@@ -165,7 +165,7 @@ def test_results_per_folder(cli, two_models, tmp_path):
     assert {(r["folder"], r["model"], r["images"]) for r in by_folder} == {
         ("scenes", "grayscale", 2), ("scenes", "zhang-euclidean (eucl)", 2),
         ("things", "grayscale", 2), ("things", "zhang-euclidean (eucl)", 2),
-    }  # fmt: skip
+    }
     assert "## Per folder" in (out / "report.md").read_text()
     rows = list(csv.DictReader((out / "metrics.csv").open()))
     assert {r["folder"] for r in rows} == {"scenes", "things"}

@@ -102,7 +102,7 @@ def test_release_layouts_convert(tiny, zoo, tmp_path):
     spec = zoo.models["ddcolor-tiny"]
     bare = convert_checkpoint(spec, folder / "pytorch_model.bin", tmp_path / "bare", {})
     wrapped_state = {**model.state_dict(), "encoder.arch.head_cls.weight": torch.zeros(4, 768),
-                     "encoder.arch.head_cls.bias": torch.zeros(4)}  # fmt: skip
+                     "encoder.arch.head_cls.bias": torch.zeros(4)}
     torch.save({"params": wrapped_state}, tmp_path / "ddcolor_paper_tiny.pth")  # DDColor-models / ModelScope layout
     wrapped = convert_checkpoint(spec, tmp_path / "ddcolor_paper_tiny.pth", tmp_path / "wrapped", {})
     x = torch.rand(1, 1, 64, 64) * 100
@@ -158,14 +158,14 @@ def test_controls_and_cli(tiny, zoo, cli, tmp_path):
     model.save_pretrained(tmp_path / "w")
     Image.fromarray(data.astronaut()[:200, :300]).save(tmp_path / "a.png")
     ran = cli("run", "ddcolor-tiny", tmp_path / "a.png", "--weights", tmp_path / "w", "-o", tmp_path / "o",
-              "-c", "input_size=128")  # fmt: skip
+              "-c", "input_size=128")
     assert ran.exit_code == 0, ran.output
     assert Image.open(tmp_path / "o" / "a_ddcolor-tiny.png").size == (300, 200)
     bad = cli("run", "ddcolor-tiny", tmp_path / "a.png", "--weights", tmp_path / "w", "-c", "input_size=100")
     assert bad.exit_code == 1 and "control input_size: must be a multiple of 32" in bad.output
     info = " ".join(cli("info", "ddcolor").output.split())
     for text in ("227,869,328", "ddcolor.modelscope: downloadable", "Apache-2.0", "piddnad/ddcolor_paper@main",
-                 "ddcolor.artistic"):  # fmt: skip
+                 "ddcolor.artistic"):
         assert text in info, text
 
 
@@ -178,12 +178,12 @@ def test_fine_tuning_through_the_engine(zoo, tmp_path):
         Image.fromarray(getattr(data, name)()[..., :3]).resize((64, 64)).save(folder / f"{i}.png")
     small = {"encoder_name": "convnext-t", "dec_layers": 3, "nf": 64, "num_queries": 16}
     cfg = TrainConfig(model="ddcolor-tiny", data=folder, out=tmp_path / "run", steps=2, batch_size=2, crop=64,
-                      workers=0, overrides=small, val_fraction=0.0, log_every=1, eval_every=10)  # fmt: skip
+                      workers=0, overrides=small, val_fraction=0.0, log_every=1, eval_every=10)
     result = train(cfg)
     assert result.steps == 2 and np.isfinite(result.final_loss)
     assert create_model("ddcolor-tiny", weights=tmp_path / "run").config.nf == 64
     bad = TrainConfig(model="ddcolor-tiny", data=folder, out=tmp_path / "bad", steps=1, batch_size=2, crop=48,
-                      workers=0, overrides=small, val_fraction=0.0)  # fmt: skip
+                      workers=0, overrides=small, val_fraction=0.0)
     with pytest.raises(Exception, match="--crop 48 is not a multiple of 32"):
         train(bad)
 
@@ -203,7 +203,7 @@ def test_hub_download_through_olah(zoo, tiny, cli, tmp_path, monkeypatch):
     spec = zoo.models["ddcolor-tiny"]
     paper = spec.weight_set("paper")
     first = dataclasses.replace(paper.sources[0], revision=commit,
-                                files={"pytorch_model.bin": hashlib.sha256(blob).hexdigest()})  # fmt: skip
+                                files={"pytorch_model.bin": hashlib.sha256(blob).hexdigest()})
     second = dataclasses.replace(paper.sources[1], revision=models_commit,
                                  files={"ddcolor_paper_tiny.pth": hashlib.sha256(wrapped.getvalue()).hexdigest()})
     both = dataclasses.replace(paper, sources=(first, second))

@@ -153,7 +153,7 @@ def test_release_layouts_convert(zoo, tmp_path):
         expected = model(x)
     state = model.state_dict()
     torch.save({"model": state, "opt": {"state": {}, "param_groups": [{"lr": slice(1e-5, 1e-3)}]}},
-               tmp_path / "fastai.pth")  # a learner saved with its optimizer (a pickled slice inside)  # fmt: skip
+               tmp_path / "fastai.pth")  # a learner saved with its optimizer (a pickled slice inside)
     old = dict(state)  # torch <= 1.0: the normalized weight stored, no weight_v
     for key in [k for k in state if k.endswith("weight_orig")]:
         base = key[: -len("weight_orig")]
@@ -177,21 +177,21 @@ def test_controls_cli_and_fine_tuning(zoo, cli, tmp_path):
     _perturbed(spec, **small).save_pretrained(tmp_path / "w")
     Image.fromarray(data.astronaut()[:150, :210]).save(tmp_path / "a.png")
     ran = cli("run", "deoldify-artistic", tmp_path / "a.png", "--weights", tmp_path / "w", "-o", tmp_path / "o",
-              "-c", "render_factor=6")  # fmt: skip
+              "-c", "render_factor=6")
     assert ran.exit_code == 0, ran.output
     assert Image.open(tmp_path / "o" / "a_deoldify-artistic.png").size == (210, 150)
     bad = cli("run", "deoldify-artistic", tmp_path / "a.png", "--weights", tmp_path / "w", "-c", "render_factor=0")
     assert bad.exit_code == 1 and "control render_factor: must be >= 1, got '0'" in bad.output
     info = " ".join(cli("info", "deoldify-stable").output.split())
     for text in ("218,222,197", "deoldify-stable.release: downloadable", "MIT", "ColorizeStable_gen.pth",
-                 "spensercai/DeOldify@448956a5", "render_factor (int, 1 <= value <= 128, default 35)"):  # fmt: skip
+                 "spensercai/DeOldify@448956a5", "render_factor (int, 1 <= value <= 128, default 35)"):
         assert text in info, text
     folder = tmp_path / "photos"
     folder.mkdir()
     for i, name in enumerate(("astronaut", "coffee", "chelsea", "rocket")):
         Image.fromarray(getattr(data, name)()[..., :3]).resize((64, 64)).save(folder / f"{i}.png")
     cfg = TrainConfig(model="deoldify-artistic", data=folder, out=tmp_path / "run", steps=2, batch_size=2, crop=64,
-                      workers=0, overrides=small, val_fraction=0.0, log_every=1, eval_every=10)  # fmt: skip
+                      workers=0, overrides=small, val_fraction=0.0, log_every=1, eval_every=10)
     result = train(cfg)
     assert result.steps == 2 and np.isfinite(result.final_loss)
 

@@ -48,7 +48,7 @@ def test_export_matches_pytorch_on_a_photo(cli, weights_dir, tmp_path):
 def test_controls_are_baked_in(cli, weights_dir, tmp_path):
     for name, temperature in (("mean.onnx", "1.0"), ("vivid.onnx", "0.1")):
         result = cli("export", "zhang-rebal", "--weights", weights_dir, "-o", tmp_path / name, "--temperature",
-                     temperature, "--static", "--size", "64")  # fmt: skip
+                     temperature, "--static", "--size", "64")
         assert result.exit_code == 0, result.output
     lightness = (torch.rand(1, 1, 64, 64) * 100).numpy()
     mean = _session(tmp_path / "mean.onnx").run(None, {"lightness": lightness})[0]

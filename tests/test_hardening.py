@@ -25,7 +25,7 @@ BIN = Path(sys.executable).parent
 
 def _colorzoo(*args, env=None, **kwargs):
     return subprocess.run([str(BIN / "colorzoo"), *map(str, args)], capture_output=True, text=True, timeout=600,
-                          env=env, **kwargs)  # fmt: skip
+                          env=env, **kwargs)
 
 
 def _one_line_error(result, *fragments):
@@ -97,7 +97,7 @@ def test_two_concurrent_runs(weights_dir, tmp_path):
     ],
 )
 def test_a_bad_config_json_names_the_file_and_the_field(cli, weights_dir, tmp_path, astronaut_png, field, value,
-                                                        message):  # fmt: skip
+                                                        message):
     broken = tmp_path / "w"
     broken.mkdir()
     (broken / "model.safetensors").write_bytes((weights_dir / "model.safetensors").read_bytes())
@@ -120,7 +120,7 @@ def test_a_config_json_that_is_not_an_object(cli, weights_dir, tmp_path, astrona
 
 def test_corrupted_safetensors_headers(tmp_path, weights_dir):
     for name, payload in (("short", b"\x01\x02"), ("huge", (2**62).to_bytes(8, "little") + b"{}"),
-                          ("garbage", (20).to_bytes(8, "little") + b"not json at all....")):  # fmt: skip
+                          ("garbage", (20).to_bytes(8, "little") + b"not json at all....")):
         folder = tmp_path / name
         folder.mkdir()
         (folder / "config.json").write_text((weights_dir / "config.json").read_text())
@@ -138,7 +138,7 @@ def test_non_finite_numbers_are_refused_everywhere(cli, weights_dir, tmp_path, a
         _one_line_error(cli("run", "zhang-rebal", astronaut_png, "--weights", weights_dir, "-o", tmp_path / "o",
                             "--temperature", value), "control temperature", "finite")
         _one_line_error(cli("run", "zhang-rebal", astronaut_png, "--weights", weights_dir, "-o", tmp_path / "o",
-                            "-c", f"temperature={value}"), "control temperature", "finite")  # fmt: skip
+                            "-c", f"temperature={value}"), "control temperature", "finite")
         _one_line_error(cli("eval", weights_dir, "--data", tmp_path, "--temperature", value), "finite number")
         _one_line_error(cli("compare", weights_dir, "--data", tmp_path, "-o", tmp_path / "r", "--temperature", value),
                         "finite number")
@@ -160,7 +160,7 @@ def test_options_and_outputs_are_checked_before_work(cli, weights_dir, tmp_path,
     _one_line_error(cli("eval", weights_dir, "--data", tmp_path, "--csv", tmp_path / "folder"), "--csv", "is a folder")
     _one_line_error(cli("priors", "--data", tmp_path, "-o", tmp_path / "folder"), "-o", "is a folder")
     _one_line_error(cli("run", "zhang-rebal", astronaut_png, "--weights", weights_dir, "-o", a_file),
-                    "is a file, not a folder")  # fmt: skip
+                    "is a file, not a folder")
     _one_line_error(cli("run", "zhang-rebal", astronaut_png, "--weights", weights_dir, "--format", "gif"), "--format")
     assert a_file.read_text() == "mine"
 
@@ -230,7 +230,7 @@ def test_ctrl_c_says_what_was_written(weights_dir, tmp_path):
     out = tmp_path / "out"
     proc = subprocess.Popen([str(BIN / "colorzoo"), "run", "zhang-rebal", str(inputs), "--weights", str(weights_dir),
                              "-o", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            preexec_fn=_default_sigint)  # fmt: skip
+                            preexec_fn=_default_sigint)
     deadline = time.time() + 300
     while time.time() < deadline and not (out.exists() and list(out.glob("*.png"))):
         time.sleep(0.05)
@@ -281,7 +281,7 @@ def test_the_output_folder_inside_the_input_folder_is_not_read_back(cli, weights
 @pytest.mark.parametrize("device", ["cpu:x", "gpu", "cuda:-1", "auto:0", "cuda:a"])
 def test_malformed_devices(cli, weights_dir, astronaut_png, device):
     _one_line_error(cli("run", "zhang-rebal", astronaut_png, "--weights", weights_dir, "--device", device),
-                    f"unknown device {device!r}", "cuda:N")  # fmt: skip
+                    f"unknown device {device!r}", "cuda:N")
 
 
 def test_devices_that_are_not_there(cli, weights_dir, astronaut_png):
@@ -333,7 +333,7 @@ def test_training_options_are_checked_up_front(cli, photos, tmp_path, weights_di
 def test_small_photos_for_a_big_crop_are_a_warning(photos, tmp_path):
     result = _colorzoo("train", "zhang-unbal", "--data", photos, "--out", tmp_path / "run", "--steps", "1",
                        "--val-fraction", "0", "--set", "width_mult=0.125", "--crop", "64", "--batch-size", "2",
-                       "--workers", "0")  # fmt: skip
+                       "--workers", "0")
     assert result.returncode == 0 and "--crop 64 is larger than 6 of 6 training photos" in result.stderr
 
 
@@ -344,7 +344,7 @@ def test_unreadable_and_gray_validation_files_are_counted(photos, tmp_path):
     (val / "broken.png").write_bytes(b"\x89PNG not really")
     Image.fromarray(data.coffee()).resize((48, 48)).save(val / "ok.png")
     result = _colorzoo("train", "zhang-unbal", "--data", photos, "--val", val, "--out", tmp_path / "run", "--steps",
-                       "1", *TINY)  # fmt: skip
+                       "1", *TINY)
     assert result.returncode == 0, result.stderr
     assert "1 unreadable and 1 grayscale validation images" in result.stderr
     assert "skipping" in result.stderr and "(validation)" in result.stderr
@@ -364,7 +364,7 @@ def test_resume_refuses_a_foreign_checkpoint_in_one_line(cli, photos, tmp_path):
     assert "weights_only=False" not in result.output and "pickled code ran" not in result.output
     torch.save({"step": 1}, run / "checkpoint.pt")
     _one_line_error(cli("train", "zhang-rebal", "--data", photos, "--out", run, "--resume", *TINY),
-                    "expected the keys")  # fmt: skip
+                    "expected the keys")
 
 
 def test_a_checkpoint_written_on_a_gpu_resumes_on_the_cpu(photos, tmp_path, monkeypatch):

@@ -60,7 +60,7 @@ def plugin_env(hub, tmp_path_factory):
 
 def _colorzoo(env, *args):
     return subprocess.run([str(BIN / "colorzoo"), *map(str, args)], capture_output=True, text=True, env=env,
-                          timeout=300)  # fmt: skip
+                          timeout=300)
 
 
 @pytest.mark.parametrize("model", ["hubtest-tag", "hubtest-commit"])

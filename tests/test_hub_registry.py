@@ -59,7 +59,7 @@ def hub(tmp_path_factory):
     hub_repo(root, PROBE, {"config.json": b"{}"})
     hub_repo(root, BASE, {**_tiny(0), "README.md": _card("zhang-rebal", "apache-2.0")})
     hub_repo(root, "someone/pickle-only", {"config.json": json.dumps({"model": "zhang-rebal"}).encode(),
-                                           "pytorch_model.bin": b"\x80\x02pickled" * 40})  # fmt: skip
+                                           "pytorch_model.bin": b"\x80\x02pickled" * 40})
     pix2pix = {"config.json": json.dumps({"model": "pix2pix-lite0"}).encode(), "model.safetensors": b"\0" * 256}
     hub_repo(root, "someone/pix2pix-cars", {**pix2pix, "README.md": _card("pix2pix-lite0", "mit", family="pix2pix")})
     acme = {"config.json": json.dumps({"model": "acme-painter"}).encode(), "model.safetensors": b"\0" * 256}
@@ -124,9 +124,9 @@ def published(hub, photos, tmp_path_factory):
 
         base_commit = git(hub["models"] / BASE, "rev-parse", "HEAD")
         cli("train", "zhang-rebal", "--data", photos, "--out", run_dir, "--init", f"hf-hub:{BASE}", "--steps", "3",
-            "--crop", "32", "--batch-size", "4", "--workers", "0", "--lr", "1e-3", "--val-fraction", "0.1")  # fmt: skip
+            "--crop", "32", "--batch-size", "4", "--workers", "0", "--lr", "1e-3", "--val-fraction", "0.1")
         cli("compare", run_dir, "--data", photos, "-o", report, "--no-fid", "--no-sweep", "--size", "64",
-            "--limit", "6")  # fmt: skip
+            "--limit", "6")
         output = cli("publish", run_dir, "--repo-id", PUBLISHED, "--report", report, "--dataset", "me/car-photos")
     commit = re.search(r"/commit/([0-9a-f]{40})", output)[1]
     return {"dir": run_dir, "report": report, "commit": commit, "base_commit": base_commit, "output": output}
@@ -221,7 +221,7 @@ def test_search_lists_colorzoo_models(online, cli, published):
     online["front"].likes.update({"acme/painter": 5, PUBLISHED: 9})
     liked = cli("search", "--sort", "likes", "--limit", "2")
     rows = [[c.strip() for c in line.strip("|").split("|")] for line in liked.output.splitlines()
-            if "| hf-hub:" in line]  # fmt: skip
+            if "| hf-hub:" in line]
     assert [(r[0], r[4]) for r in rows] == [(f"hf-hub:{PUBLISHED}", "9"), ("hf-hub:acme/painter", "5")]
 
     cars = cli("search", "cars", "--family", "zhang")
@@ -277,7 +277,7 @@ def test_eval_compare_export_take_hub_ids(online, cli, published, photos, tmp_pa
     hub_id = f"hf-hub:{PUBLISHED}"
     report = tmp_path / "report"
     compared = cli("compare", hub_id, published["dir"], "--data", photos, "-o", report, "--no-fid", "--no-sweep",
-                   "--size", "64", "--limit", "4")  # fmt: skip
+                   "--size", "64", "--limit", "4")
     assert compared.exit_code == 0, compared.output
     rows = {r["model"]: r for r in json.loads((report / "metrics.json").read_text())["summary"]}
     label = f"zhang-rebal ({PUBLISHED}@{published['commit'][:7]})"
@@ -375,7 +375,7 @@ def test_a_cached_repo_runs_offline(online, cli, tmp_path, astronaut_png, monkey
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
     env.pop("COLORZOO_OFFLINE")
     result = subprocess.run([str(BIN / "colorzoo"), "run", hub_id, str(astronaut_png), "-o", str(tmp_path / "fresh")],
-                            capture_output=True, text=True, env=env, timeout=300)  # fmt: skip
+                            capture_output=True, text=True, env=env, timeout=300)
     assert result.returncode == 0, result.stderr
     assert f"weights: hf-hub:{PUBLISHED}@{published['commit']}" in result.stderr
 

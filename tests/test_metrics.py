@@ -21,7 +21,7 @@ def test_psnr_and_ssim_match_scikit_image():
         x, y = a[i].transpose(1, 2, 0), b[i].transpose(1, 2, 0)
         assert float(metrics.psnr(ta, tb)[i]) == pytest.approx(peak_signal_noise_ratio(x, y, data_range=255), abs=1e-3)
         reference = structural_similarity(x, y, channel_axis=2, gaussian_weights=True, sigma=1.5,
-                                          use_sample_covariance=False, data_range=255)  # fmt: skip
+                                          use_sample_covariance=False, data_range=255)
         assert float(metrics.ssim(ta, tb)[i]) == pytest.approx(reference, abs=2e-3)
 
 
@@ -93,7 +93,7 @@ def test_paired_difference():
     base = rng.uniform(80, 95, size=400)
     shifted = metrics.paired_difference(base + 1.0, base)
     assert shifted == {"mean": pytest.approx(1.0), "low": pytest.approx(1.0), "high": pytest.approx(1.0),
-                       "wins": 400, "images": 400}  # fmt: skip
+                       "wins": 400, "images": 400}
     noisy = base + 0.5 + rng.normal(0, 1, size=400)
     d = metrics.paired_difference(noisy, base)
     half_width = 1.96 * np.std(noisy - base) / np.sqrt(400)  # the normal approximation

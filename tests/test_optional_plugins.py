@@ -200,7 +200,7 @@ def test_palette_steering(zoo):
 
     reference = Photo(None, np.asarray(data.coffee(), dtype=np.float32) / 255)
     expected = palette_target(histogram(coordinates(torch.from_numpy(reference.rgb).permute(2, 0, 1)[None], "lab",
-                                                    is_lab=False), 8))[0]  # fmt: skip
+                                                    is_lab=False), 8))[0]
     assert torch.allclose(model.steered(torch.zeros(1, 64), None, model.reference_palette(reference))[0], expected)
     photo = Photo(None, np.full((40, 40, 1), 0.5, dtype=np.float32))
     assert colorize(model, [photo], palette_from=reference)[0].shape == (40, 40, 3)  # the Python API takes a Photo
@@ -215,7 +215,7 @@ def test_run_with_palette_options(zoo, cli, tmp_path, astronaut_png):
     Image.fromarray(data.coffee()).save(tmp_path / "ref.png")
     for options in (["-c", "palette_shift=blue"], ["-c", f"palette_from={tmp_path / 'ref.png'}"]):
         result = cli("run", "resenc-palette", astronaut_png, "--weights", tmp_path / "w", "-o", tmp_path / "o",
-                     "--overwrite", *options)  # fmt: skip
+                     "--overwrite", *options)
         assert result.exit_code == 0, result.output
     bad = cli("run", "resenc-palette", astronaut_png, "--weights", tmp_path / "w", "-c", "palette_shift=chartreuse")
     assert bad.exit_code == 1 and "control palette_shift: expected one of" in bad.output
@@ -227,7 +227,7 @@ def test_run_with_palette_options(zoo, cli, tmp_path, astronaut_png):
 
 def test_models_without_palette_refuse_palette_options(cli, tmp_path, weights_dir, astronaut_png):
     result = cli("run", "zhang-rebal", astronaut_png, "--weights", weights_dir, "-c", "palette_shift=red", "-o",
-                 tmp_path)  # fmt: skip
+                 tmp_path)
     assert result.exit_code == 1 and "zhang-rebal has no control 'palette_shift'" in result.output
     assert not list(tmp_path.iterdir())  # refused before any work
 
@@ -247,7 +247,7 @@ def test_models_without_palette_refuse_palette_options(cli, tmp_path, weights_di
 def test_short_training_lowers_the_loss(zoo, photos, tmp_path, model, overrides):
     cfg = TrainConfig(model=model, data=photos, out=tmp_path / "run", steps=16, batch_size=4, crop=32,
                       workers=0, lr=2e-3, log_every=1, eval_every=16, checkpoint_every=16, overrides=overrides,
-                      val_fraction=0.0)  # fmt: skip
+                      val_fraction=0.0)
     train(cfg)
     rows = [json.loads(line) for line in (tmp_path / "run" / "train_log.jsonl").read_text().splitlines()]
     key = "loss_l1" if model.startswith("pix2pix") else "loss"  # pix2pix: the adversarial part is not monotone
@@ -266,7 +266,7 @@ def test_gan_losses_need_the_gan_step(zoo, photos, tmp_path, cli):
     for model, expected in (("zhang-rebal", "loss gan-bce does not fit zhang-rebal"),
                             ("zhang-euclidean", "needs a discriminator, which zhang-euclidean's training step")):
         result = cli("train", model, "--data", photos, "--out", tmp_path / model, "--loss", "gan-bce",
-                     "--set", "width_mult=0.125", "--workers", "0")  # fmt: skip
+                     "--set", "width_mult=0.125", "--workers", "0")
         assert result.exit_code == 1 and expected in result.output, result.output
         assert not (tmp_path / model).exists()
     assert isinstance(create_loss("l1"), L1Loss)

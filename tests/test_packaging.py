@@ -19,7 +19,7 @@ from skimage import data
 
 ROOT = Path(__file__).parent.parent
 DISTRIBUTIONS = ("colorzoo", "colorzoo_core", "colorzoo_zhang", "colorzoo_pix2pix", "colorzoo_koalarization",
-                 "colorzoo_resenc", "colorzoo_ddcolor", "colorzoo_deoldify")  # fmt: skip
+                 "colorzoo_resenc", "colorzoo_ddcolor", "colorzoo_deoldify")
 pytestmark = pytest.mark.slow
 
 
@@ -33,7 +33,7 @@ def wheelhouse(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("wheelhouse")
     env = {"BUILD_ARGS": "--no-isolation", "BUILD_KINDS": "--wheel", "PYTHON": sys.executable}
     done = subprocess.run(["bash", str(ROOT / "scripts" / "build_wheels.sh"), str(out)], capture_output=True,
-                          text=True, timeout=900, env={**os.environ, **env})  # fmt: skip
+                          text=True, timeout=900, env={**os.environ, **env})
     assert done.returncode == 0, done.stdout + done.stderr
     return out
 
@@ -46,7 +46,7 @@ def third_party(tmp_path_factory) -> Path:
 
 def _pip_install(python: Path, wheelhouse: Path, requirement: str) -> None:
     done = _run([sys.executable, "-m", "pip", "--python", python, "install", "--no-index", "--find-links", wheelhouse,
-                 requirement])  # fmt: skip
+                 requirement])
     assert done.returncode == 0, done.stdout + done.stderr
 
 
@@ -69,7 +69,7 @@ def test_every_distribution_builds_a_wheel_with_its_files(wheelhouse):
     assert "colorzoo_zhang/weights/zhang-rebal/model.safetensors" in zhang
     assert "colorzoo_zhang/weights/zhang-rebal/config.json" in zhang
     assert "Requires-Dist: colorzoo-zhang==0.2.0" in zipfile.ZipFile(wheels["colorzoo"]).read(
-        "colorzoo-0.2.0.dist-info/METADATA").decode()  # fmt: skip
+        "colorzoo-0.2.0.dist-info/METADATA").decode()
 
 
 def test_core_alone_then_the_gan_extra(wheelhouse, third_party, tmp_path):

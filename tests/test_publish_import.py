@@ -87,7 +87,7 @@ def test_import_upstream_weights_then_run(cli, tmp_path, astronaut_png):
     assert result.exit_code == 0, result.output
     assert "not a declared release" in result.output  # same name, different bytes
     assert sorted(p.name for p in (tmp_path / "imported").iterdir()) == ["README.md", "config.json",
-                                                                           "model.safetensors"]  # fmt: skip
+                                                                           "model.safetensors"]
     model = create_model("zhang-rebal", weights=tmp_path / "imported")
     assert torch.equal(model.model3[4].weight, _upstream_state_dict()["model3.4.weight"])
     ran = cli("run", "zhang-rebal", astronaut_png, "--weights", tmp_path / "imported", "-o", tmp_path / "out")

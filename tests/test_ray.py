@@ -143,7 +143,7 @@ def test_outputs_are_the_local_engines_bad_files_reported_existing_skipped(ray_s
 
 
 def test_an_actor_killed_mid_run_every_output_once(ray_session, photos, weights_dir, tiny_local, tmp_path,
-                                                    monkeypatch):  # fmt: skip
+                                                    monkeypatch):
     marker = tmp_path / "killed"
     monkeypatch.setenv(KILL_SWITCH, f"3:{marker}")
     files = list_inputs([photos]).files
@@ -176,7 +176,7 @@ def many(tmp_path_factory, weights_dir) -> tuple[Path, bytes]:
 
 def _written_lines(out: Path, run: str | None = None) -> list[dict]:
     return [line for line in read_lines(out / MANIFEST_NAME) if line["status"] == "written"
-            and (run is None or line["run"] == run)]  # fmt: skip
+            and (run is None or line["run"] == run)]
 
 
 def _wait_for_records(out: Path, count: int, proc: subprocess.Popen, timeout: float = 300) -> None:
@@ -214,11 +214,11 @@ def test_a_driver_interrupted_then_killed_then_resumed(ray_session, many, weight
     photos, reference = many
     out = tmp_path / "out"
     command = [str(BIN / "colorzoo"), "run", "zhang-rebal", str(photos), "--weights", str(weights_dir), "-o", str(out),
-               "--engine", "ray", "--address", ray_session]  # fmt: skip
+               "--engine", "ray", "--address", ray_session]
 
     def start() -> subprocess.Popen:
         return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # fmt: skip
+                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
     first = start()  # Ctrl-C: the driver stops the pipeline, says what it wrote, exits 130
     _wait_for_records(out, 16, first)
@@ -243,7 +243,7 @@ def test_a_driver_interrupted_then_killed_then_resumed(ray_session, many, weight
     files = list_inputs([photos]).files
     report = _run_ray(files, out, weights_dir)
     assert sorted(p.name for p in report.written) == sorted({f"p{i:04d}_zhang-rebal.jpg" for i in range(300)}
-                                                            - after_second)  # only what was left  # fmt: skip
+                                                            - after_second)  # only what was left
     assert len(report.skipped) == len(after_second) and len(report.failures) == len(BAD)
     assert len(_complete_outputs(out, reference)) == 300 and not list(out.glob(".*.tmp"))
 
@@ -263,7 +263,7 @@ def test_a_list_of_paths_and_file_uris_in_and_out(ray_session, photos, weights_d
     names = ["p005.png", "p006.png", "p007.jpg", "notes.png"]
     rel = os.path.relpath(photos, tmp_path)
     listing.write_text("# photos to do\n" + "\n".join(f"{rel}/{n}" for n in names[:2]) + "\n\n"
-                       + "\n".join(f"file://{photos / n}" for n in names[2:]) + "\n")  # fmt: skip
+                       + "\n".join(f"file://{photos / n}" for n in names[2:]) + "\n")
     found = list_inputs([listing, f"file://{photos}/sub", "file:///nowhere/at/all"])
     files, failures = found.files, found.failures
     assert len(files) == 4 + 11 and [f.reason for f in failures] == ["file:///nowhere/at/all: no such file or folder"]
@@ -286,7 +286,7 @@ def test_clips_left_out_with_a_note_and_a_rerun_skips(ray_session, cli, photos, 
     (tmp_path / "clip.mp4").write_bytes(b"not looked at")
     out = tmp_path / "out"
     result = cli("run", "zhang-rebal", photos / "p005.png", tmp_path / "clip.mp4", "--weights", weights_dir, "-o", out,
-                 "--engine", "ray")  # fmt: skip
+                 "--engine", "ray")
     text = " ".join(result.output.split())
     assert result.exit_code == 0, text
     assert "left out 1 video clips: the ray engine colorizes photos" in text
@@ -319,7 +319,7 @@ def test_the_cli_checks_options_before_ray_starts(cli, weights_dir, astronaut_pn
 
 def test_without_ray_the_engine_is_one_line_naming_the_extra(weights_dir, astronaut_png, tmp_path):
     code = ("import sys; sys.modules['ray'] = None; from zoo_core.cli import main; sys.argv = ['colorzoo', 'run', "
-            f"'zhang-rebal', {str(astronaut_png)!r}, '--engine', 'ray', '-o', {str(tmp_path)!r}]; main()")  # fmt: skip
+            f"'zhang-rebal', {str(astronaut_png)!r}, '--engine', 'ray', '-o', {str(tmp_path)!r}]; main()")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.returncode == 1
     assert result.stderr.strip() == 'error: the ray engine needs Ray: pip install "colorzoo[ray]"'
@@ -330,7 +330,7 @@ def test_a_local_ray_too_small_for_the_workers_is_refused(weights_dir, astronaut
     workers = str((os.cpu_count() or 2) + 1)
     result = subprocess.run([str(BIN / "colorzoo"), "run", "zhang-rebal", str(astronaut_png), "--weights",
                              str(weights_dir), "-o", str(tmp_path), "--engine", "ray", "--workers", workers],
-                            capture_output=True, text=True, timeout=300, env=env)  # fmt: skip
+                            capture_output=True, text=True, timeout=300, env=env)
     assert result.returncode == 1, result.stderr
     assert "leave no CPU" in result.stderr and "Traceback" not in result.stderr
 

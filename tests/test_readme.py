@@ -105,7 +105,7 @@ def test_readme_commands_run(workspace):
     env = {**os.environ, "COLORZOO_OFFLINE": "1", "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "2")}
     names = "from zoo_core import list_models; print(' '.join(s.name for s in list_models()))"
     installed = set(subprocess.run([sys.executable, "-c", names], capture_output=True, text=True, env=env,
-                                   cwd=workspace).stdout.split())  # fmt: skip
+                                   cwd=workspace).stdout.split())
     assert "zhang-rebal" in installed
     ran, skipped, failed = [], [], []
     for command in readme_commands():
@@ -115,7 +115,7 @@ def test_readme_commands_run(workspace):
             continue
         words = _shortened(command)
         done = subprocess.run([str(BIN / "colorzoo"), *words[1:]], cwd=workspace, capture_output=True, text=True,
-                              env=env, timeout=900)  # fmt: skip
+                              env=env, timeout=900)
         (ran if done.returncode == 0 else failed).append(f"{command}: {done.stderr.strip()[-400:]}")
     assert not failed, "\n".join(failed)
     assert len(ran) >= 12, (ran, skipped)
@@ -128,7 +128,7 @@ def test_readme_python_runs(workspace):
     code = "\n".join(line for line in blocks[0].splitlines() if "hf-hub:" not in line)
     env = {**os.environ, "COLORZOO_OFFLINE": "1"}
     done = subprocess.run([sys.executable, "-c", code], cwd=workspace, capture_output=True, text=True, env=env,
-                          timeout=600)  # fmt: skip
+                          timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
     colored = Image.open(workspace / "photo_color.png")
     assert colored.size == Image.open(workspace / "photo.jpg").size

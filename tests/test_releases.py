@@ -56,7 +56,7 @@ def zoo(monkeypatch, releases, tmp_path):
 
 
 def test_download_convert_run_then_the_cache_with_the_server_stopped(zoo, releases, cli, tmp_path, astronaut_png,
-                                                                      monkeypatch):  # fmt: skip
+                                                                      monkeypatch):
     with ReleaseServer(releases) as server:
         monkeypatch.setenv("COLORZOO_MIRROR", server.url)
         got = cli("download", "zhang-rebal")
@@ -145,7 +145,7 @@ def test_the_siggraph17_release(zoo, releases, cli, tmp_path, astronaut_png, mon
 def _run_timed(env, photo, out):
     start = time.perf_counter()
     result = subprocess.run([str(BIN / "colorzoo"), "run", "zhang-rebal", str(photo), "-o", str(out)],
-                            capture_output=True, text=True, env=env, timeout=300)  # fmt: skip
+                            capture_output=True, text=True, env=env, timeout=300)
     return result, time.perf_counter() - start
 
 

@@ -48,7 +48,7 @@ def photos(tmp_path_factory) -> dict[str, Path]:
     noise = np.random.default_rng(0).integers(0, 256, (600, 600), dtype=np.uint8)
     Image.fromarray(noise).save(folder / "noise.png")  # 360 kB: over --max-file-size
     return {"gray": gray_photo(folder / "gray.png", (384, 320)), "bad": folder / "notes.png", "big": folder / "big.png",
-            "heavy": folder / "noise.png"}  # fmt: skip
+            "heavy": folder / "noise.png"}
 
 
 @pytest.fixture(scope="module")
@@ -79,7 +79,7 @@ def test_the_http_api_colorizes_a_photo(server, photos):
     assert Image.open(result).size == Image.open(photos["gray"]).size
     assert chroma(photos["gray"]) == 0 and chroma(result) > COLORED
     red = Path(client.predict(handle_file(str(photos["gray"])), "uitest-tint.plain", '{"tint": "#ff0000"}',
-                              api_name="/colorize"))  # fmt: skip
+                              api_name="/colorize"))
     rgb = np.asarray(Image.open(red).convert("RGB"), dtype=int)
     assert (rgb[..., 0] - rgb[..., 2]).mean() > 40  # a third-party model's control, through the API
     for model, controls, message in [
@@ -99,7 +99,7 @@ def test_the_http_api_colorizes_a_photo(server, photos):
     models = {m["model"]: m for m in client.predict(api_name="/models")}
     assert {c["name"]: c["widget"] for c in models["uitest-tint"]["controls"]}["mark"] == "point-color"
     assert {"name": "zhang-siggraph17.paper", "status": "cached", "license": "BSD-2-Clause"} in \
-        models["zhang-siggraph17"]["weight_sets"]  # fmt: skip
+        models["zhang-siggraph17"]["weight_sets"]
 
 
 # -- the page, in a browser ---------------------------------------------------------------------
@@ -112,7 +112,7 @@ def browser(tmp_path_factory):
 
     if not Path(CHROMEDRIVER).is_file() or not any(Path(b).is_file() for b in BROWSERS):
         pytest.skip("no headless browser here: install Debian's chromium and chromium-driver "
-                    "(scripts/setup.sh --test does, as root where apt-get exists)")  # fmt: skip
+                    "(scripts/setup.sh --test does, as root where apt-get exists)")
     downloads = tmp_path_factory.mktemp("downloads")
     options = webdriver.ChromeOptions()
     for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1400,1000"):
@@ -131,12 +131,12 @@ def _wait(driver, condition, what: str, timeout_s: float = 180):
 
     try:
         return WebDriverWait(driver, timeout_s, ignored_exceptions=(StaleElementReferenceException,)).until(
-            condition)  # fmt: skip
+            condition)
     except WebDriverException as exc:
         shot = driver.downloads / "failed.png"
         driver.save_screenshot(str(shot))
         raise AssertionError(f"waited {timeout_s} s for {what} (the page: {shot}); the status says: "
-                             f"{_text(driver, 'status')!r}") from exc  # fmt: skip
+                             f"{_text(driver, 'status')!r}") from exc
 
 
 def _text(driver, elem_id: str) -> str:
@@ -195,7 +195,7 @@ def test_the_page_colorizes_compares_takes_hints_and_downloads(server, photos, b
     drop = driver.find_element(By.CSS_SELECTOR, "#photos input[type=file]")
     drop.send_keys(str(photos["heavy"]))
     _wait(driver, lambda d: 'exceed the maximum allowed size of 195.3 Kb: "noise.png"' in d.find_element(
-        By.TAG_NAME, "body").text, "the refusal of a heavy file")  # fmt: skip
+        By.TAG_NAME, "body").text, "the refusal of a heavy file")
     drop = driver.find_element(By.CSS_SELECTOR, "#photos input[type=file]")
     drop.send_keys("\n".join(str(photos[k]) for k in ("gray", "bad", "big")))
     _wait(driver, lambda d: "ready" in _text(d, "status"), "the photos to be checked")
@@ -220,7 +220,7 @@ def test_the_page_colorizes_compares_takes_hints_and_downloads(server, photos, b
     _wait(driver, lambda d: "done" in _text(d, "queue") and "zhang-unbal.compact" in _text(d, "queue"), "the queue")
     captions = [b.text for b in driver.find_elements(By.CSS_SELECTOR, "#results button")]
     assert [c for c in captions if c] == ["gray.png \u00b7 input", "gray.png \u00b7 zhang-rebal-lite.compact",
-                                          "gray.png \u00b7 zhang-unbal.compact"]  # fmt: skip
+                                          "gray.png \u00b7 zhang-unbal.compact"]
 
     # hints: a click on the photo places one, and zhang-siggraph17 runs again with it
     _click_label(driver, "models", "zhang-siggraph17.paper")

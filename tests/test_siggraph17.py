@@ -140,7 +140,7 @@ def test_hint_controls_are_checked(pair, tmp_path):
     _, ours = pair
     photo = Photo(None, np.full((40, 60, 1), 0.5, dtype=np.float32))
     for value, message in [("1,2", "expected X,Y,#RRGGBB"), ("a,2,#ffffff", "whole pixels"),
-                            ("1,2,#zzzzzz", "#RRGGBB"), ("-1,2,#ffffff", ">= 0")]:  # fmt: skip
+                            ("1,2,#zzzzzz", "#RRGGBB"), ("-1,2,#ffffff", ">= 0")]:
         with pytest.raises(ControlError, match=f"control hint: .*{message}"):
             colorize(ours, [photo], hint=[value])
     with pytest.raises(ValueError, match="hint 70,10 is outside the 60x40 photo"):
@@ -162,10 +162,10 @@ def test_cli_hints(cli, tmp_path, pair):
     ours.save_pretrained(tmp_path / "w")
     Image.fromarray(data.camera()[::4, ::4]).save(tmp_path / "cam.png")
     ok = cli("run", "zhang-siggraph17", tmp_path / "cam.png", "--weights", tmp_path / "w", "-o", tmp_path / "o",
-             "-c", "hint=10,20,#00ff00", "-c", "hint=60,60,#0000ff", "-c", "hint_size=3")  # fmt: skip
+             "-c", "hint=10,20,#00ff00", "-c", "hint=60,60,#0000ff", "-c", "hint_size=3")
     assert ok.exit_code == 0, ok.output
     bad = cli("run", "zhang-siggraph17", tmp_path / "cam.png", "--weights", tmp_path / "w", "-o", tmp_path / "p",
-              "-c", "hint=10,20,green")  # fmt: skip
+              "-c", "hint=10,20,green")
     assert bad.exit_code == 1 and "control hint: expected a color as #RRGGBB" in bad.output
     assert not (tmp_path / "p").exists()
     info = cli("info", "zhang-siggraph17")

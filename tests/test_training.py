@@ -265,7 +265,7 @@ def test_loss_options_reach_the_loss(photos, tmp_path):
         out = tmp_path / f"{name}-{len(options)}"
         cfg = TrainConfig(model="zhang-rebal", data=photos, out=out, steps=1, batch_size=4, crop=32,
                           overrides={"width_mult": 0.125}, workers=0, loss=name, loss_options=options, log_every=1,
-                          eval_every=1000)  # fmt: skip
+                          eval_every=1000)
         train(cfg)
         losses[name, len(options)] = json.loads((out / "train_log.jsonl").read_text().splitlines()[0])["loss"]
         assert json.loads((out / "train_config.json").read_text())["loss_options"] == options
@@ -310,7 +310,7 @@ def test_seeds_share_the_validation_split(photos, tmp_path):
         out = tmp_path / f"s{seed}-{split_seed}"
         train(TrainConfig(model="zhang-unbal", data=photos, out=out, steps=1, batch_size=4, crop=32,
                           overrides={"width_mult": 0.125}, workers=0, val_fraction=0.3, seed=seed,
-                          split_seed=split_seed, eval_every=1000))  # fmt: skip
+                          split_seed=split_seed, eval_every=1000))
         val_files[seed, split_seed] = json.loads((out / "train_config.json").read_text())["val_files"]
     assert val_files[0, 0] and val_files[0, 0] == val_files[1, 0]
     assert val_files[0, 3] != val_files[0, 0]
@@ -332,7 +332,7 @@ def test_a_spec_names_its_training_step(photos, tmp_path):
     zoo.models["counting-onehot"] = dataclasses.replace(base, name="counting-onehot", training_step=CountingStep)
     try:
         cfg = TrainConfig(model="counting-onehot", data=photos, out=tmp_path / "r", steps=3, batch_size=4, crop=32,
-                          overrides={"width_mult": 0.125}, workers=0, eval_every=1000)  # fmt: skip
+                          overrides={"width_mult": 0.125}, workers=0, eval_every=1000)
         train(cfg)
     finally:
         del zoo.models["counting-onehot"]

@@ -181,7 +181,7 @@ def test_no_model_or_control_is_named_in_the_page_code(tint_zoo):
     found = set()
     for path in UI.glob("*.py"):
         found |= {n.value for n in ast.walk(ast.parse(path.read_text())) if isinstance(n, ast.Constant)
-                  and isinstance(n.value, str)}  # fmt: skip
+                  and isinstance(n.value, str)}
     assert not found & names, found & names
 
 
@@ -216,7 +216,7 @@ def test_a_third_party_plugins_controls_become_typed_inputs(page):
     kinds = {name: type(component) for name, component in fields.items()}
     assert kinds == {"tint": gr.ColorPicker, "strength": gr.Slider, "gain": gr.Textbox, "steps": gr.Number,
                      "invert": gr.Checkbox, "note": gr.Textbox, "region": gr.Dropdown,
-                     "reference": gr.Image, "saturation": gr.Textbox}  # fmt: skip
+                     "reference": gr.Image, "saturation": gr.Textbox}
     assert fields["strength"].minimum == 0 and fields["strength"].maximum == 1 and fields["strength"].value == 1.0
     assert ("(model default)", "") in fields["region"].choices  # no default: the model decides
     assert "uitest-tint" in app.groups and not [f for f in app.fields if f.control.widget == "point-color"]
@@ -235,7 +235,7 @@ def test_form_values_and_hints_reach_the_model(page, tmp_path):
 
     def values(**given):
         return [given.get(f.control.name, f.component.value) if f.model == "uitest-tint" else f.component.value
-                for f in app.fields]  # fmt: skip
+                for f in app.fields]
 
     def progress(*args, **kwargs):
         pass
@@ -249,7 +249,7 @@ def test_form_values_and_hints_reach_the_model(page, tmp_path):
     assert pixels.shape == (160, 192, 3) and (pixels[..., 0] - pixels[..., 2]).mean() > 40  # red, as asked
     # a click on the photo: a mark of the clicked color, and the model runs again on that photo
     photo_view = app.edit_hint("click", session, "old photo.png", "uitest-tint: mark", None, None, "#0000ff", None,
-                               (160, 40))  # fmt: skip
+                               (160, 40))
     assert photo_view[9]["choices"][0][0] == "1: x 40, y 10, #0000ff"  # the preview is the photo enlarged 4x
     assert photo_view[-1] is True  # changed: the model runs again
     nothing = app.edit_hint("remove", session, "old photo.png", "uitest-tint: mark", None, None, "#0000ff", None)
@@ -291,7 +291,7 @@ def test_a_palette_models_controls_work_the_same_way(monkeypatch, tmp_path):
 
     def run(**given) -> np.ndarray:
         values = [given.get(f.control.name, f.component.value) if f.model == "resenc-lite0" else f.component.value
-                  for f in app.fields]  # fmt: skip
+                  for f in app.fields]
         notes = app.run(session, ["resenc-lite0.compact"], None, values, lambda *a, **k: None)
         assert notes[0].startswith("resenc-lite0.compact: 1 of 1 photo(s)"), notes
         assert all(f"{k}={Path(v).name}" in notes[0] for k, v in given.items())  # what ran, in the status line
@@ -305,7 +305,7 @@ def test_a_palette_models_controls_work_the_same_way(monkeypatch, tmp_path):
     with pytest.warns(UserWarning):
         notes = app.run(session, ["resenc-lite0.compact"], None, values, lambda *a, **k: None)
     assert notes == ["**resenc-lite0.compact**: control palette_from: gray reference.png: a gray reference has no "
-                     "palette to give"]  # fmt: skip
+                     "palette to give"]
 
 
 def test_serve_help_loads_neither_gradio_nor_torch():
@@ -314,7 +314,7 @@ def test_serve_help_loads_neither_gradio_nor_torch():
 
     code = ("import sys; from typer.testing import CliRunner; from zoo_core.cli import app; "
             "r = CliRunner().invoke(app, ['serve', '--help']); assert r.exit_code == 0 and '--max-models' in r.output; "
-            "print('gradio' in sys.modules, 'torch' in sys.modules)")  # fmt: skip
+            "print('gradio' in sys.modules, 'torch' in sys.modules)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["False", "False"]

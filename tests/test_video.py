@@ -54,7 +54,7 @@ def clip(tmp_path_factory) -> Path:
     timestamps = np.cumsum([0] + [40 if i % 3 else 67 for i in range(len(frames) - 1)]).tolist()  # ms
     path = tmp_path_factory.mktemp("clips") / "walk.mp4"
     return synthetic.write_clip(path, frames, 25, timestamps=timestamps, time_base=Fraction(1, 1000), rotation=90,
-                                audio_seconds=1.6)  # fmt: skip
+                                audio_seconds=1.6)
 
 
 @pytest.fixture(scope="module")
@@ -127,7 +127,7 @@ def test_photos_and_videos_mix_in_one_run(cli, weights_dir, short_clip, tmp_path
     result = cli("run", "zhang-rebal", folder, "--weights", weights_dir, "-o", tmp_path / "out", "--no-stabilize")
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["astronaut_zhang-rebal.png",
-                                                                     "walk_zhang-rebal.mp4"]  # fmt: skip
+                                                                     "walk_zhang-rebal.mp4"]
     assert "2 written" in result.output
     # a rerun into the input folder: the clip's output carries colorzoo's marker and is not colorized again
     again = cli("run", "zhang-rebal", folder, "--weights", weights_dir, "--no-stabilize", "-o", folder)
@@ -139,7 +139,7 @@ def test_photos_and_videos_mix_in_one_run(cli, weights_dir, short_clip, tmp_path
 
 def test_video_options_are_checked_before_any_work(cli, weights_dir, clip, tmp_path):
     for args, message in [(["--video-codec", "divx"], "--video-codec 'divx': use one of auto, h264"),
-                          (["--video-quality", "60"], "video-quality")]:  # fmt: skip
+                          (["--video-quality", "60"], "video-quality")]:
         result = cli("run", "zhang-rebal", clip, "--weights", weights_dir, "-o", tmp_path / "out", *args)
         assert result.exit_code != 0 and message in " ".join(result.output.split())
         assert not (tmp_path / "out").exists()
@@ -164,7 +164,7 @@ def test_without_pyav_a_video_is_one_line_naming_the_extra(weights_dir, clip, tm
 def test_help_and_import_do_not_load_pyav_or_opencv():
     code = ("import sys; from typer.testing import CliRunner; from zoo_core.cli import app; import zoo_core.video;"
             "assert CliRunner().invoke(app, ['run', '--help']).exit_code == 0; print('av' in sys.modules, "
-            "'cv2' in sys.modules)")  # fmt: skip
+            "'cv2' in sys.modules)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["False", "False"]
@@ -237,7 +237,7 @@ def test_cdc_is_tcvc_jensen_shannon_over_rgb_histograms():
     frames = [rng.integers(0, 256, (20, 30, 3), dtype=np.uint8) // (k + 1) for k in range(7)]
     hists = [rgb_histograms(f) for f in frames]
     expected = np.mean([np.mean([np.mean([jensenshannon(hists[i][c], hists[i + d][c]) ** 2 for c in range(3)])
-                                 for i in range(len(frames) - d)]) for d in (1, 2, 4)])  # fmt: skip
+                                 for i in range(len(frames) - d)]) for d in (1, 2, 4)])
     meter = CDCMeter()
     for f in frames:
         meter.add(f)
@@ -273,7 +273,7 @@ def test_broken_truncated_and_unsupported_files_are_one_line_each(cli, weights_d
     failed = [line for line in result.output.splitlines() if line.startswith("failed:")]
     assert len(failed) == 4, result.output
     for name, why in [("noise.mp4", "cannot be read as a video"), ("half.mp4", "cannot be read as a video"),
-                      ("cut.mkv", "truncated"), ("sound.mp4", "has no video stream")]:  # fmt: skip
+                      ("cut.mkv", "truncated"), ("sound.mp4", "has no video stream")]:
         assert any(name in line and why in line for line in failed), (name, failed)
     assert "1 written" in result.output and "Traceback" not in result.output
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["good_zhang-rebal.mp4"]
@@ -301,7 +301,7 @@ def test_memory_is_bounded_by_the_batch_not_the_clip(tmp_path):
     clip = synthetic.write_clip(tmp_path / "long.mp4", (frames[i % 50] for i in range(2400)), 25, crf=30)
     script = _MEMORY.format(tests=str(Path(__file__).parent))
     run = subprocess.run([sys.executable, "-c", script, str(clip), str(tmp_path / "out.mp4")], capture_output=True,
-                         text=True, timeout=600)  # fmt: skip
+                         text=True, timeout=600)
     assert run.returncode == 0, run.stderr
     count, early, late = run.stdout.split()
     assert int(count) == 2400
@@ -322,7 +322,7 @@ def long_clip(tmp_path_factory) -> Path:
 def _start_and_wait_for_temp(weights_dir: Path, clip: Path, out: Path) -> subprocess.Popen:
     proc = subprocess.Popen([str(BIN / "colorzoo"), "run", "zhang-rebal", str(clip), "--weights", str(weights_dir),
                              "-o", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            preexec_fn=_default_sigint)  # fmt: skip
+                            preexec_fn=_default_sigint)
     deadline = time.time() + 300
     while time.time() < deadline and not (out.exists() and list(out.glob(".long_zhang-rebal.mp4.*.tmp"))):
         assert proc.poll() is None, proc.communicate()
@@ -371,7 +371,7 @@ def test_eval_and_compare_measure_color_clips_both_ways(cli, weights_dir, tmp_pa
     result = cli("compare", weights_dir, "--data", data, "-o", report, "--size", "48", "--limit", "8")
     assert result.exit_code == 0, result.output
     assert {"report.md", "metrics.json", "metrics.csv", "strip_a.png", "ab_a.png"} <= {p.name for p in
-                                                                                          report.iterdir()}  # fmt: skip
+                                                                                          report.iterdir()}
     summary = json.loads((report / "metrics.json").read_text())["summary"]
     assert summary[0]["model"] == "ground truth" and summary[0]["frames"] == 8
     assert {"warp_error", "warp_excess", "cdc", "cdc_excess", "auc", "fps"} <= set(summary[-1])

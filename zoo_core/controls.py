@@ -175,7 +175,7 @@ POINT_COLOR = ControlType(name="X,Y,#RRGGBB", parse=parse_point_color, widget="p
 
 #: The built-in types by the names a ``Control`` may give instead of the object.
 TYPES = {"float": FLOAT, "int": INT, "bool": BOOL, "str": STR, "path": PATH, "image": IMAGE, "color": COLOR,
-         "point-color": POINT_COLOR}  # fmt: skip
+         "point-color": POINT_COLOR}
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -275,7 +275,7 @@ class Control:
             "help": self.help, "choices": [_plain(c) for c in self.choices], "minimum": self.minimum,
             "maximum": self.maximum, "step": self.step, "repeatable": self.repeatable,
             "sweep": [_plain(v) for v in self.sweep], "shortcut": self.shortcut,
-        }  # fmt: skip
+        }
 
 
 #: Controls every model takes, added to each spec's own by the core (``ModelSpec.controls``): how the
@@ -284,7 +284,7 @@ SATURATION = Control(
     name="saturation", type="float", default=None, minimum=0.0, maximum=4.0, step=None,
     help="gain on the predicted colors: 0 gray, 1 as the model predicts, above 1 more saturated; default: the "
          "weights' config (1 unless tuned for them)",
-)  # fmt: skip
+)
 UNIVERSAL_CONTROLS = (SATURATION,)
 
 

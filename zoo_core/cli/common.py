@@ -113,7 +113,7 @@ def split_shortcuts(tokens: list[str]) -> tuple[list[str], list[tuple[str, str]]
 
 
 def control_pairs(items: list[str] | None, shortcuts: list[tuple[str, str]] = (), specs: Any = ()) -> list[
-        tuple[str, Any]]:  # fmt: skip
+        tuple[str, Any]]:
     """``-c KEY=VALUE`` options, then ``--NAME VALUE`` shortcuts of the controls ``specs`` mark as such."""
     from ..controls import parse_assignments
 
@@ -122,7 +122,7 @@ def control_pairs(items: list[str] | None, shortcuts: list[tuple[str, str]] = ()
         key = name.replace("-", "_")
         if not any((c := spec.control(key)) is not None and c.shortcut for spec in specs):
             raise ColorzooError(f"no such option: --{name} (`colorzoo info MODEL` lists a model's controls and "
-                                f"their --NAME shortcuts; the general form is -c {key}=VALUE)")  # fmt: skip
+                                f"their --NAME shortcuts; the general form is -c {key}=VALUE)")
         pairs.append((key, value))
     return pairs
 
@@ -202,7 +202,7 @@ def say_weights(resolved: Any) -> None:
         note(f"weights: {resolved.path} (given)")
     else:
         where = {"bundled": "bundled", "cached": "cache", "downloaded": "downloaded now", "installed": "pip package",
-                 "hub": "Hugging Face Hub"}  # fmt: skip
+                 "hub": "Hugging Face Hub"}
         license_text = f", {resolved.license}" if resolved.license else ""
         note(f"weights: {resolved.label} ({where.get(resolved.origin, resolved.origin)}{license_text})")
     if resolved.note:

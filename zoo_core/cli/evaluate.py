@@ -78,7 +78,7 @@ def eval_command(
         from .video import evaluate_clips, video_table
 
         result = evaluate_clips([contender], clips, size=size, limit=limit, device=torch_device,
-                                batch_size=batch_size, precision=precision)  # fmt: skip
+                                batch_size=batch_size, precision=precision)
         video_table(result, f"{len(result.clips)} clips from {data}")
         target = csv_path or Path(f"eval_{contender.label.split()[0]}.csv")
         write_text(target, result.csv())
@@ -88,7 +88,7 @@ def eval_command(
         task = bar.add_task(f"eval {contender.label}", total=None)
         result = evaluate_model(contender, data, size=size, limit=limit, device=torch_device, batch_size=batch_size,
                                 precision=precision,
-                                on_batch=lambda done, total: bar.update(task, completed=done, total=total))  # fmt: skip
+                                on_batch=lambda done, total: bar.update(task, completed=done, total=total))
     metrics_table(result.rows, f"{result.images} images from {data}")
     target = csv_path or Path(f"eval_{contender.label.split()[0]}.csv")
     write_text(target, per_image_csv(result.scores))
@@ -137,7 +137,7 @@ def compare(
     resolve_precision(precision, torch_device)
     if clips := video_files(data):  # color videos: every model frame by frame and stabilized
         _compare_videos(models, clips, output, controls, settings, size=size, limit=limit, device=torch_device,
-                        batch_size=batch_size, precision=precision)  # fmt: skip
+                        batch_size=batch_size, precision=precision)
         return
     with progress() as bar:
         task = bar.add_task("compare", total=None)
@@ -145,7 +145,7 @@ def compare(
             models, data, settings=settings, controls=controls, size=size, limit=limit,
             device=torch_device, batch_size=batch_size, sweep=sweep, precision=precision, fid=fid, notify=note,
             progress=lambda phase, done, total: bar.update(task, completed=done, total=total),
-        )  # fmt: skip
+        )
     files = result.write(output)
     metrics_table(result.rows, f"{data}")
     for row in result.rows:
@@ -181,7 +181,7 @@ def _control_settings(pairs: list[tuple[str, Any]], specs: list[Any]) -> tuple[d
 
 
 def _compare_videos(models: list[str], clips: list[Path], output: Path, controls: dict[str, Any],
-                    settings: list[dict[str, Any]], **kwargs: Any) -> None:  # fmt: skip
+                    settings: list[dict[str, Any]], **kwargs: Any) -> None:
     from ..evaluation.evaluate import load_contender
     from .video import evaluate_clips, video_table
 
@@ -239,7 +239,7 @@ def bench(
     for r in results:
         table.add_row(r["model"], str(r["size"]), r["device"], r["precision"], f"{r['latency_ms']:.1f}",
                       f"{r['images_per_s']:.2f}", f"{r['peak_memory_mb']:.0f} ({r['memory_kind']})",
-                      r["weights"])  # fmt: skip
+                      r["weights"])
     out.print(table)
     if json_path:
         write_text(json_path, json.dumps(results, indent=2))

@@ -77,4 +77,4 @@ def export(
                 f"{path}: onnxruntime differs from PyTorch by up to {worst:.3g} (tolerance {TOLERANCE})"
             )
         note(f"onnxruntime matches PyTorch on {', '.join(f'{b}x{h}x{w}' for b, h, w in sizes)}: "
-             f"largest chroma difference {worst:.2g}")  # fmt: skip
+             f"largest chroma difference {worst:.2g}")

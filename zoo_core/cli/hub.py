@@ -89,16 +89,16 @@ def hub_info(name: str, as_json: bool = False) -> None:
             "id": found.ref.name, "pinned": found.pinned, "commit": found.commit, "model": found.model,
             "installed": spec is not None, "install": None if spec is not None else found.install_hint(),
             "config": found.config, "metadata": found.metadata, "from_cache": found.from_cache,
-        }, default=str))  # fmt: skip
+        }, default=str))
         return
     where = "the Hugging Face cache (offline)" if found.from_cache else endpoint()
     out.print(Text.assemble((found.ref.name, "bold"), f": commit {found.commit}, from {where}"), soft_wrap=True)
     if spec is not None:
         out.print(f"a {found.model} model (plugin {spec.plugin}, installed): {spec.description}", markup=False,
-                  soft_wrap=True)  # fmt: skip
+                  soft_wrap=True)
         if spec.controls:
             out.print(f"controls: {', '.join(c.name for c in spec.controls)} (`colorzoo info {found.model}`)",
-                      markup=False, soft_wrap=True)  # fmt: skip
+                      markup=False, soft_wrap=True)
     else:
         out.print(f"a {found.model} model, {found.install_hint()}", markup=False, soft_wrap=True)
     meta = found.metadata
@@ -106,7 +106,7 @@ def hub_info(name: str, as_json: bool = False) -> None:
     if facts:
         out.print("; ".join(facts), markup=False, soft_wrap=True)
     out.print(f"run it: colorzoo run {found.pinned} photo.jpg (exactly this commit) or {found.ref.name}", markup=False,
-              soft_wrap=True)  # fmt: skip
+              soft_wrap=True)
     out.print(Text("config.json", style="bold"))
     out.print(json.dumps(found.config, indent=2, sort_keys=True), markup=False, highlight=False)
     if found.card:

@@ -39,7 +39,7 @@ def _model_facts(spec: Any) -> dict[str, Any]:
         "controls": [c.to_dict() for c in spec.controls],
         "input_size": spec.input_size, "size_multiple": spec.size_multiple, "output": spec.output,
         "default_loss": spec.default_loss, "card": str(spec.card) if spec.card else None,
-    }  # fmt: skip
+    }
 
 
 def _table(title: str, columns: list[str], rows: list[list[str]], no_wrap: tuple[str, ...] = ()) -> None:
@@ -53,7 +53,7 @@ def _table(title: str, columns: list[str], rows: list[list[str]], no_wrap: tuple
     table = Table(title=title, title_justify="left")
     for column in columns:
         table.add_column(column, overflow="fold", no_wrap=column in no_wrap,
-                         justify="right" if column == "parameters" else "left")  # fmt: skip
+                         justify="right" if column == "parameters" else "left")
     for row in rows:
         table.add_row(*[Text(cell) for cell in row])
     out.print(table)
@@ -76,11 +76,11 @@ def list_command(as_json: JsonOption = False) -> None:
                          "error": i.error, "models": i.models, "losses": i.losses} for i in plugins],
             "models": models,
             "not_installed": [{"family": f.name, "models": f.models, "install": f.pip_command} for f in missing],
-        }))  # fmt: skip
+        }))
         return
     _table("plugins", ["plugin", "distribution", "version", "status", "provides"],
            [[i.name, i.distribution or "-", i.version or "-", f"broken: {i.error}" if i.error else i.status,
-             ", ".join(i.models + [f"loss:{n}" for n in i.losses])] for i in plugins], no_wrap=("plugin",))  # fmt: skip
+             ", ".join(i.models + [f"loss:{n}" for n in i.losses])] for i in plugins], no_wrap=("plugin",))
     rows = []
     for m in models:
         which = m["parameters_of"].removeprefix(f"{m['name']}.")
@@ -120,7 +120,7 @@ def info(
     out.print(spec.description, soft_wrap=True)
     multiple = f" (multiples of {spec.size_multiple})" if spec.size_multiple > 1 else ""
     out.print(f"working size {spec.input_size}x{spec.input_size}{multiple}; trains with {spec.default_loss or '-'} "
-              f"(accepts: {', '.join(facts['losses']) or 'none registered'})", soft_wrap=True)  # fmt: skip
+              f"(accepts: {', '.join(facts['losses']) or 'none registered'})", soft_wrap=True)
     if spec.weights:
         out.print(Text.assemble(("weight sets", "bold"), f" (best first; `{spec.name}` runs the first one available):"))
         for name, status, params, license_name, source, about in weight_set_rows(spec):

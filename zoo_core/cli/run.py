@@ -91,12 +91,12 @@ def run(
     # everything a user can get wrong is checked before a model is loaded or a folder made
     inputs, shortcuts = split_shortcuts([*inputs, *ctx.args])
     ray_options = {"address": address, "workers": workers, "gpus_per_worker": gpus_per_worker,
-                   "cpus_per_worker": cpus_per_worker}  # fmt: skip
+                   "cpus_per_worker": cpus_per_worker}
     if engine == "ray":
         from .run_ray import run_on_ray
 
         run_on_ray(model, inputs, shortcuts, output, control, device, precision, batch_size, weights, fmt, quality,
-                   overwrite, max_pixels, **ray_options)  # fmt: skip
+                   overwrite, max_pixels, **ray_options)
         return
     check_engine(engine, ray_options)
     check_output_dir(output)
@@ -113,7 +113,7 @@ def run(
     video_options = check_video_options(stabilize, video_quality, video_codec) if videos else None
     if found.ignored:
         note(f"left out {len(found.ignored)} earlier colorzoo outputs found among the inputs (name a file "
-             "itself to colorize it again)")  # fmt: skip
+             "itself to colorize it again)")
     if not found.files:
         for failure in found.failures:
             failed_line(failure.reason)
@@ -125,7 +125,7 @@ def run(
     plan = plan_outputs(photos, output, spec.name, fmt, overwrite)
     if not plan.todo and not plan.failures and not videos:  # a rerun with nothing left: no model to load
         out.print(f"0 written to {output}, {len(plan.skipped)} skipped (already there; --overwrite to redo), "
-                  f"{len(found.failures)} failed", soft_wrap=True)  # fmt: skip
+                  f"{len(found.failures)} failed", soft_wrap=True)
         for failure in found.failures:
             failed_line(failure.reason)
         raise typer.Exit(1 if found.failures else 0)
@@ -138,10 +138,10 @@ def run(
                 colorizer, photos, output, controls=controls, batch_size=batch_size, overwrite=overwrite,
                 device=torch_device, precision=precision, fmt=fmt, quality=quality, name=spec.name,
                 max_pixels=max_pixels, on_done=lambda _: bar.advance(task),
-            )  # fmt: skip
+            )
     if videos and not report.interrupted:
         clips = run_videos(colorizer, videos, output, video_options, controls=controls, batch_size=batch_size,
-                           overwrite=overwrite, device=torch_device, precision=precision, name=spec.name)  # fmt: skip
+                           overwrite=overwrite, device=torch_device, precision=precision, name=spec.name)
         for field in ("written", "failures", "skipped", "cleaned"):
             getattr(report, field).extend(getattr(clips, field))
         report.interrupted = clips.interrupted

@@ -54,15 +54,15 @@ def run_on_ray(
     controls = parse_controls(spec.controls, control_pairs(control, shortcuts, [spec]), model=spec.name)
     names = {s.name for s in list_models()}
     found = list_inputs(inputs, exclude=[where], suffixes=IMAGE_SUFFIXES | VIDEO_SUFFIXES,
-                        is_output=lambda p: is_output_name(p, names) and _marked(p))  # fmt: skip
+                        is_output=lambda p: is_output_name(p, names) and _marked(p))
     clips = [f for f in found.files if f.path.suffix.lower() in VIDEO_SUFFIXES]
     if clips:
         note(f"left out {len(clips)} video clips: the ray engine colorizes photos; `colorzoo run` without "
-             "--engine ray colorizes clips")  # fmt: skip
+             "--engine ray colorizes clips")
         found.files = [f for f in found.files if f.path.suffix.lower() not in VIDEO_SUFFIXES]
     if found.ignored:
         note(f"left out {len(found.ignored)} earlier colorzoo outputs found among the inputs (name a file "
-             "itself to colorize it again)")  # fmt: skip
+             "itself to colorize it again)")
     if not found.files:
         for failure in found.failures:
             failed_line(failure.reason)
@@ -93,10 +93,10 @@ def run_on_ray(
                 device=device, address=address, workers=workers, gpus_per_worker=gpus, cpus_per_worker=cpus,
                 listing_failures=found.failures, on_start=start, on_done=done, progress=bar, notify=note,
                 on_weights=say_weights,
-            )  # fmt: skip
+            )
         finally:
             bar.close()
     note(f"manifest: {report.manifest}")
     speed = (f" in {report.seconds:.1f} s ({report.images_per_second:.2f} images/s; Ray started in "
-             f"{report.startup_seconds:.1f} s)") if report.written else ""  # fmt: skip
+             f"{report.startup_seconds:.1f} s)") if report.written else ""
     summarize(report, where, speed)

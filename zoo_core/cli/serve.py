@@ -66,7 +66,7 @@ def serve(
     settings = ServeSettings(
         host=host.strip(), port=port, device=device, precision=precision, max_models=max_models,
         max_pixels=max_pixels, max_file_size=_size(max_file_size), concurrency=concurrency,
-    )  # fmt: skip
+    )
     if not settings.host:
         raise ColorzooError("--host: give an address, e.g. 127.0.0.1")
     resolve_precision(precision, pick_device(device))  # a bad device or precision: one line, before gradio loads

@@ -93,7 +93,7 @@ def train(
         overrides=parse_values(set_config or [], "--set"), resume=resume, device=device,
         amp=amp, seed=seed, split_seed=split_seed, workers=workers, eval_every=eval_every,
         checkpoint_every=checkpoint_every, log_every=log_every,
-    )  # fmt: skip
+    )
     check_config(cfg)
     main = rank() == 0  # under torchrun, rank 0 alone reports
     with progress(extra="{task.fields[status]}") as bar:
@@ -116,7 +116,7 @@ def train(
     if any(s.values()):
         err.print(f"skipped {s['unreadable']} unreadable and {s['gray']} grayscale training images, "
                   f"{s['val_unreadable']} unreadable and {s['val_gray']} grayscale validation images",
-                  soft_wrap=True)  # fmt: skip
+                  soft_wrap=True)
     val_text = f", val loss {result.val_loss:.4f}" if result.val_loss is not None else ""
     loss_text = f"{result.final_loss:.4f}" if result.final_loss is not None else "-"
     out.print(

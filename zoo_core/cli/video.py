@@ -27,7 +27,7 @@ StabilizeOption = Annotated[
     bool,
     typer.Option("--stabilize/--no-stabilize", help="Videos: carry colors along the motion, reset at cuts "
                  "(--no-stabilize: frame by frame)."),
-]  # fmt: skip
+]
 VideoQualityOption = Annotated[
     int, typer.Option(min=0, max=51, help="Videos: CRF-like quality, 0 best .. 51 smallest (x264's scale).")
 ]
@@ -58,7 +58,7 @@ def run_videos(colorizer: Any, videos: list[Path], output: Path, options: Any, *
     from ..video.colorize import colorize_videos
 
     columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), FramesPerSecond(),
-               TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn()]  # fmt: skip
+               TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn()]
     with Progress(*columns, console=err) as bar:
         tasks: dict[str, Any] = {}
         current: list[Any] = []
@@ -75,14 +75,14 @@ def run_videos(colorizer: Any, videos: list[Path], output: Path, options: Any, *
 
         report = colorize_videos(colorizer, videos, output, options=options, on_start=start,
                                  on_frames=lambda n: bar.advance(current[0], n) if current else None,
-                                 on_done=done, notify=note, **kwargs)  # fmt: skip
+                                 on_done=done, notify=note, **kwargs)
     return report
 
 
 def evaluate_clips(
     contenders: list[Any], clips: list[Path], *, size: int, limit: int | None, device: Any, batch_size: int,
     precision: str,
-) -> Any:  # fmt: skip
+) -> Any:
     """``eval``/``compare`` on color videos: every model both ways, with a progress bar in frames."""
     from ..evaluation.video import evaluate_videos
     from ..video import deps
@@ -98,11 +98,11 @@ def evaluate_clips(
             estimate = 0
         total += min(estimate, limit) if limit else estimate
     columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), FramesPerSecond(),
-               TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn()]  # fmt: skip
+               TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn()]
     with Progress(*columns, console=err) as bar:
         task = bar.add_task(f"{len(clips)} clips", total=total or None)
         return evaluate_videos(contenders, clips, size=size, limit=limit, device=device, batch_size=batch_size,
-                               precision=precision, on_frames=lambda n: bar.advance(task, n), notify=note)  # fmt: skip
+                               precision=precision, on_frames=lambda n: bar.advance(task, n), notify=note)
 
 
 def video_table(result: Any, title: str) -> None:
@@ -111,4 +111,4 @@ def video_table(result: Any, title: str) -> None:
     from .common import out
 
     out.print(f"{title}\n\n" + "\n".join(markdown_rows(result.rows)) + "\n", markup=False, highlight=False,
-              soft_wrap=True)  # fmt: skip
+              soft_wrap=True)

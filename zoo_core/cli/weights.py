@@ -52,7 +52,7 @@ def download(
                 failed += 1
                 continue
             out.print(f"{name}: commit {found.commit}, in {found.path} (sha256 recorded at first use, checked since)",
-                      soft_wrap=True, markup=False)  # fmt: skip
+                      soft_wrap=True, markup=False)
             continue
         if name == "fid-inception":
             from ..evaluation.fid import INCEPTION_LICENSE, inception_weights
@@ -85,7 +85,7 @@ def download(
 
                 path = hub_download(hub, revision=revision)
                 out.print(f"{spec.name}.{ws.tag}: {hub.repo_id}@{revision} in {path} (revision not pinned: unverified)",
-                          soft_wrap=True, markup=False)  # fmt: skip
+                          soft_wrap=True, markup=False)
                 continue
             resolved = materialize(spec, ws, progress=bar, notify=note)
         except ColorzooError as exc:
@@ -131,7 +131,7 @@ def import_command(
         shutil.copyfile(spec.card, directory / "README.md")
     origin = f"the released {spec.name}.{known}" if known else "not a declared release (its sha256 is unknown here)"
     out.print(f"imported {file} ({origin}) into {directory}; use: colorzoo run {spec.name} --weights {directory} ...",
-              soft_wrap=True, markup=False)  # fmt: skip
+              soft_wrap=True, markup=False)
 
 
 @friendly
@@ -170,21 +170,21 @@ def publish(
     own_card = directory / CARD_NAME
     if report is not None and own_card.is_file():
         raise ColorzooError(f"--report: {directory} has its own {CARD_NAME}; --report fills a card colorzoo writes "
-                            f"(move {CARD_NAME} away to have one written, or put the numbers in yours)")  # fmt: skip
+                            f"(move {CARD_NAME} away to have one written, or put the numbers in yours)")
     load_model(directory)  # a directory whose weights do not load is refused before anything is uploaded
     with tempfile.TemporaryDirectory(prefix="colorzoo-card-") as scratch:
         card = None
         if own_card.is_file():
             if "library_name: colorzoo" not in own_card.read_text(encoding="utf-8", errors="replace"):
                 note(f"note: {own_card} has no `library_name: colorzoo` in its metadata: `colorzoo search` will "
-                     "not list the model")  # fmt: skip
+                     "not list the model")
         else:
             text, license_from = model_card(directory, repo_id, revision=revision, report=report,
-                                            datasets=dataset or (), license=license_id)  # fmt: skip
+                                            datasets=dataset or (), license=license_id)
             card = Path(scratch) / CARD_NAME
             card.write_text(text, encoding="utf-8")
             note(f"model card written from {directory}'s config and training record"
-                 f"{' and ' + str(report) if report else ''}; license from {license_from}")  # fmt: skip
+                 f"{' and ' + str(report) if report else ''}; license from {license_from}")
         if dry_run:
             out.print((card or own_card).read_text(encoding="utf-8"), markup=False, highlight=False, soft_wrap=True)
             note(f"dry run: nothing was uploaded to {repo_id}")
@@ -192,7 +192,7 @@ def publish(
         url, hashes = hub_publish(directory, repo_id, card=card, private=private, revision=revision)
     out.print(f"published {directory} to {repo_id}: {url}", soft_wrap=True, markup=False)
     out.print(f"run it: colorzoo run {hub_id} photo.jpg -o colorized/  (Python: create_model({hub_id!r}))",
-              soft_wrap=True, markup=False)  # fmt: skip
+              soft_wrap=True, markup=False)
     out.print("declare it with HubRepo(repo_id=..., revision=<tag or commit>, files={", markup=False)
     for name, digest in hashes.items():
         if name in ("config.json", "model.safetensors"):
@@ -218,11 +218,11 @@ def cache_list(
         src = entry.source
         trust = " (trusted on first use)" if src.get("trusted_on_first_use") else ""
         out.print(f"{entry.model}.{entry.tag}: {entry.size_bytes / 2**20:.1f} MB, {src.get('license', '?')}",
-                  markup=False, soft_wrap=True)  # fmt: skip
+                  markup=False, soft_wrap=True)
         out.print(f"    sha256 {src.get('sha256', '?')}{trust}", markup=False, soft_wrap=True)
         out.print(f"    from {src.get('source', '?')}", markup=False, soft_wrap=True)
     owners = {s.repo_id: f"{spec.name}.{ws.tag}" for spec in list_models() for ws in spec.weights for s in ws.sources
-              if isinstance(s, HubRepo)}  # fmt: skip
+              if isinstance(s, HubRepo)}
     for repo_id in repos_run():  # models run by their Hub id
         owners.setdefault(repo_id, f"hf-hub:{repo_id}")
     repos = cached_repos(None if all_repos else owners)
@@ -232,7 +232,7 @@ def cache_list(
             hub.add_column(column, justify="right" if column == "size" else "left", overflow="fold")
         for repo in repos:
             hub.add_row(repo.repo_id, owners.get(repo.repo_id, "-"), str(len(repo.revisions)),
-                        f"{repo.size_bytes / 2**20:.1f} MB")  # fmt: skip
+                        f"{repo.size_bytes / 2**20:.1f} MB")
         out.print(hub)
 
 
@@ -254,7 +254,7 @@ def cache_rm(
             freed = remove_cached(repo_id)
             hub_models.forget(repo_id)
             out.print(f"{name}: {'removed, ' + f'{freed / 2**20:.1f} MB freed' if freed else 'not cached'}",
-                      markup=False)  # fmt: skip
+                      markup=False)
             continue
         try:
             spec, tag = split_model_name(name)

@@ -161,7 +161,7 @@ def colorize_files_ray(
                      overwrite=overwrite, precision=precision, fmt=fmt, quality=quality, max_pixels=max_pixels,
                      device=device, address=address, workers=workers, gpus_per_worker=gpus_per_worker,
                      cpus_per_worker=cpus_per_worker, listing_failures=listing_failures, on_start=on_start,
-                     on_done=on_done, notify=notify)  # fmt: skip
+                     on_done=on_done, notify=notify)
 
 
 def _colorize(
@@ -199,7 +199,7 @@ def _colorize(
     else:
         existing = existing_files(out)
         plan = plan_outputs(found, out, spec.name, fmt, overwrite, exists=lambda target: str(target) in existing,
-                            real=_real)  # fmt: skip
+                            real=_real)
     report = RayReport(cleaned=stale_temps_removed(plan, out) if isinstance(out, Path) else [], workers=workers)
     kill_after = _kill_switch()
     with _manifest_for(out) as manifest:
@@ -231,7 +231,7 @@ def _colorize(
                               batch_size=batch_size, weights_dir=weights_dir(scratch), spec_name=spec.name,
                               controls=controls, device=device, precision=precision, max_pixels=max_pixels,
                               quality=quality, overwrite=overwrite, software=software(spec.name),
-                              kill_after=kill_after, notify=notify)  # fmt: skip
+                              kill_after=kill_after, notify=notify)
     return report
 
 
@@ -269,7 +269,7 @@ def _run_pipeline(
         _connect(ray, address)
         report.startup_seconds = time.perf_counter() - began
         _check_resources(ray, workers, cpus_per_worker, gpus_per_worker, strict=not joined and not _remote(address),
-                         notify=notify)  # fmt: skip
+                         notify=notify)
         payload = ray.put(_weight_files(weights_dir))  # kept referenced here until the run ends
         blocks = _plan_blocks(todo, batch_size)
         with _quiet_ray_data():
@@ -278,7 +278,7 @@ def _run_pipeline(
             # max_calls=0 is Ray's default (a task worker is reused without limit); stating it keeps
             # Ray Data from fusing decoding into the actors, so that decoding runs in CPU tasks
             ds = ds.map_batches(_decode, batch_size=None, batch_format="numpy", fn_kwargs={"max_pixels": max_pixels},
-                                num_cpus=1, max_calls=0)  # fmt: skip
+                                num_cpus=1, max_calls=0)
             ds = ds.map_batches(
                 _ColorizeActor,
                 batch_size=None,
@@ -289,15 +289,15 @@ def _run_pipeline(
                                        "threads": max(1, math.floor(cpus_per_worker)), "kill_after": kill_after},
                 num_cpus=cpus_per_worker,
                 num_gpus=gpus_per_worker or None,
-            )  # fmt: skip
+            )
             ds = ds.map_batches(_write, batch_size=None, batch_format="numpy",
                                 fn_kwargs={"quality": quality, "overwrite": overwrite, "software": software},
-                                num_cpus=1)  # fmt: skip
+                                num_cpus=1)
             began = time.perf_counter()
             iterator = iter(ds.iter_batches(batch_size=None, batch_format="numpy"))
             for batch in iterator:
                 for group in zip(batch["index"], batch["source"], batch["target"], batch["status"], batch["reason"],
-                                 strict=True):  # fmt: skip
+                                 strict=True):
                     for index, source, target, status, reason in zip(*group, strict=True):
                         if not done[index]:
                             done[index] = 1
@@ -332,7 +332,7 @@ def _plan_blocks(todo: list[tuple[Location, Location]], batch_size: int) -> list
         "index": pa.ListArray.from_arrays(offsets, pa.array(np.arange(count, dtype=np.int64))),
         "source": pa.ListArray.from_arrays(offsets, sources),
         "target": pa.ListArray.from_arrays(offsets, targets),
-    })  # fmt: skip
+    })
     groups = table.num_rows
     per_block = min(GROUPS_PER_BLOCK, max(1, math.ceil(groups / 64)))
     return [table.slice(start, per_block) for start in range(0, groups, per_block)]
@@ -367,7 +367,7 @@ def _decode(batch: dict[str, np.ndarray], max_pixels: int | None) -> Iterator[di
         for source in sources:
             location = as_location(str(source))
             photo = (read_uri_photo(location, max_pixels) if isinstance(location, UriPath)
-                     else read_photo(location, max_pixels))  # fmt: skip
+                     else read_photo(location, max_pixels))
             if isinstance(photo, Failure):
                 errors.append(photo.reason)
                 photos.append(None)
@@ -375,9 +375,9 @@ def _decode(batch: dict[str, np.ndarray], max_pixels: int | None) -> Iterator[di
             exact = _as_uint8(photo.rgb)  # the Photo travels whole (bits, mode...), its pixels compact
             errors.append("")
             photos.append((dataclasses.replace(photo, path=None, rgb=photo.rgb if exact is None else exact),
-                           exact is not None))  # fmt: skip
+                           exact is not None))
         yield {"index": [_ints(index)], "source": [[str(s) for s in sources]], "target": [[str(t) for t in targets]],
-               "error": [errors], "photos": [_pack(photos)]}  # fmt: skip
+               "error": [errors], "photos": [_pack(photos)]}
 
 
 def _as_uint8(rgb: np.ndarray) -> np.ndarray | None:
@@ -439,14 +439,14 @@ class _ColorizeActor:
             if good:  # the local engine's chunk: the group minus the photos that failed to decode
                 photos = [self._photo(*decoded[row]) for row in good]  # type: ignore[misc]
                 results = colorize_photos(self.model, photos, [str(sources[row]) for row in good], self.controls,
-                                          self.device, self.precision)  # fmt: skip
+                                          self.device, self.precision)
                 for row, result in zip(good, results, strict=True):
                     if isinstance(result, Failure):
                         errors[row] = result.reason
                     else:
                         pixels[row] = result
             yield {"index": [_ints(index)], "source": [[str(s) for s in sources]],
-                   "target": [[str(t) for t in targets]], "error": [errors], "pixels": [_pack(pixels)]}  # fmt: skip
+                   "target": [[str(t) for t in targets]], "error": [errors], "pixels": [_pack(pixels)]}
 
     @staticmethod
     def _photo(photo: Any, exact: bool) -> Any:
@@ -469,7 +469,7 @@ def _write(batch: dict[str, np.ndarray], quality: int, overwrite: bool, software
     """CPU task: encode and write each output (render.batch.write_photo: atomic, exclusive)."""
     statuses, reasons = [], []
     for sources, targets, errors, cell in zip(batch["source"], batch["target"], batch["error"], batch["pixels"],
-                                              strict=True):  # fmt: skip
+                                              strict=True):
         row_status, row_reason = [], []
         for source, target, error, image in zip(sources, targets, errors, _unpack(cell), strict=True):
             if error:
@@ -490,7 +490,7 @@ def _write(batch: dict[str, np.ndarray], quality: int, overwrite: bool, software
     return {"index": [_ints(row) for row in batch["index"]],
             "source": [[str(v) for v in row] for row in batch["source"]],
             "target": [[str(v) for v in row] for row in batch["target"]], "status": statuses,
-            "reason": reasons}  # fmt: skip
+            "reason": reasons}
 
 
 # -- the driver's side --------------------------------------------------------------------------------
@@ -616,7 +616,7 @@ def _check_resources(
         problem = f"{workers} workers x {gpus:g} GPUs need {workers * gpus:g} GPUs; Ray has {have_gpus:g}"
     elif workers * cpus + 1 > have_cpus:
         problem = (f"{workers} workers x {cpus:g} CPUs leave no CPU of Ray's {have_cpus:g} for decoding and writing; "
-                   "lower --workers or --cpus-per-worker (fractions are fine, e.g. 0.5)")  # fmt: skip
+                   "lower --workers or --cpus-per-worker (fractions are fine, e.g. 0.5)")
     if problem and strict:
         raise ColorzooError(problem)
     if problem and notify is not None:

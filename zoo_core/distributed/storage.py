@@ -86,7 +86,7 @@ def as_location(text: str | os.PathLike[str]) -> Location:
         return Path(text)
     if "?" in text or "#" in text:
         raise ColorzooError(f"{text}: query strings are not supported in URIs; set the endpoint and region "
-                            "through the environment (AWS_ENDPOINT_URL, AWS_REGION)")  # fmt: skip
+                            "through the environment (AWS_ENDPOINT_URL, AWS_REGION)")
     if text.startswith("file://") and not text.startswith("file:///"):
         raise ColorzooError(f"{text}: a file URI needs an absolute path (file:///...)")
     return UriPath(text)
@@ -191,7 +191,7 @@ def _with_common_roots(locations: list[Location]) -> list[Found]:
                 common = common.parent
             remote[key] = common
     return [Found(p, local_root) if isinstance(p, Path) else
-            FoundUri(p, remote[str(p).split("://", 1)[0] + "://" + p.parts[1]]) for p in locations]  # fmt: skip
+            FoundUri(p, remote[str(p).split("://", 1)[0] + "://" + p.parts[1]]) for p in locations]
 
 
 def _list_uri(root: UriPath, exclude: Sequence[str], suffixes: frozenset[str]) -> tuple[list[Found], list[Failure]]:
@@ -262,7 +262,7 @@ def read_uri_photo(source: UriPath, max_pixels: int | None) -> Any:
 def write_uri_photo(
     pixels: np.ndarray, source: str, target: UriPath, quality: int = 92, overwrite: bool = False,
     software: str | None = None,
-) -> UriPath | str | Failure:  # fmt: skip
+) -> UriPath | str | Failure:
     """Encode as the local engine does, then upload: an object store shows the object once complete.
     Returns what ``render.batch.write_photo`` does (``SKIPPED`` for an output another run wrote)."""
     from ..io.images import save_image

@@ -105,7 +105,7 @@ def compare(
             progress("compare", done, len(images))
 
     scores = evaluate(contenders, images, device, batch_size, keep_outputs=grid_rows, on_batch=on_batch,
-                      precision=precision, fid_features=extractor)  # fmt: skip
+                      precision=precision, fid_features=extractor)
     sweep_points: dict[str, list[dict[str, Any]]] = {}
     shown: list[Scores] = []
     for contender in [*contenders, Contender(GRAYSCALE)]:
@@ -116,7 +116,7 @@ def compare(
         swept = contender.sweep_control
         if swept is not None and sweep:
             points = [s for s in mine if len(s.setting) == 1 and s.setting[0][0] == swept.name
-                      and s.setting[0][1] in swept.sweep]  # fmt: skip
+                      and s.setting[0][1] in swept.sweep]
             sweep_points[contender.label] = [
                 {"control": swept.name, "value": s.setting[0][1], **s.summary()}
                 for s in sorted(points, key=lambda s: s.setting[0][1])
@@ -124,7 +124,7 @@ def compare(
         shown += wanted or mine
     shown.sort(key=lambda s: s.label != GRAYSCALE)
     meta = {"data": str(data), "images": len(images), "size": size, "device": device.type, "precision": precision,
-            "fid": "measured" if extractor is not None else "not measured"}  # fmt: skip
+            "fid": "measured" if extractor is not None else "not measured"}
     result = Comparison(shown, summary_rows(shown), sweep_points, images, meta)
     if out_dir is not None:
         result.write(out_dir)

@@ -181,7 +181,7 @@ def _score(entry: Scores, chunk, pred, truth, true_lab, weights, keep_outputs: i
     }
     for i, image in enumerate(chunk):
         entry.per_image.append({"image": image.name, "group": image.group,
-                                **{k: float(v[i]) for k, v in values.items()}})  # fmt: skip
+                                **{k: float(v[i]) for k, v in values.items()}})
         if len(entry.outputs) < keep_outputs:
             entry.outputs.append(pred[i].permute(1, 2, 0).cpu().numpy())
 

@@ -65,7 +65,7 @@ class InceptionFeatures(torch.nn.Module):
         from torch_fidelity.feature_extractor_inceptionv3 import FeatureExtractorInceptionV3
 
         self.net = FeatureExtractorInceptionV3("inception-v3-compat", ["2048"],
-                                               feature_extractor_weights_path=str(weights))  # fmt: skip
+                                               feature_extractor_weights_path=str(weights))
         self.net.eval()
 
     @torch.no_grad()

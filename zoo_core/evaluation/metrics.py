@@ -99,4 +99,4 @@ def paired_difference(a: Sequence[float], b: Sequence[float], n_boot: int = 10_0
     means = diff[rng.integers(0, diff.size, size=(n_boot, diff.size))].mean(axis=1)
     low, high = np.quantile(means, [0.025, 0.975])
     return {"mean": float(diff.mean()), "low": float(low), "high": float(high), "wins": int((diff > 0).sum()),
-            "images": int(diff.size)}  # fmt: skip
+            "images": int(diff.size)}

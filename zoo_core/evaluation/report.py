@@ -71,7 +71,7 @@ def folder_rows(scores: Sequence[Scores]) -> list[dict[str, object]]:
                 "colorfulness": sum(r["colorfulness"] for r in rows) / len(rows),
                 "truth_colorfulness": sum(r["colorfulness"] - r["colorfulness_diff"] for r in rows) / len(rows),
                 "psnr": sum(r["psnr"] for r in rows) / len(rows),
-            }  # fmt: skip
+            }
             if score is not gray:
                 entry["auc_vs_gray"] = auc_against(score, gray, group)
             table.append(entry)
@@ -80,11 +80,11 @@ def folder_rows(scores: Sequence[Scores]) -> list[dict[str, object]]:
 
 def folder_lines(table: Sequence[dict[str, object]]) -> list[str]:
     lines = ["| folder | model | images | AuC % | AuC - gray [95% interval] | colorfulness (truth) | PSNR dB |",
-             "|---|---|---:|---:|---:|---:|---:|"]  # fmt: skip
+             "|---|---|---:|---:|---:|---:|---:|"]
     for row in table:
         versus = interval_text(row["auc_vs_gray"]) if "auc_vs_gray" in row else ""  # type: ignore[arg-type]
         lines.append(f"| {row['folder']} | {row['model']} | {row['images']} | {row['auc']:.2f} | {versus} | "
-                     f"{row['colorfulness']:.1f} ({row['truth_colorfulness']:.1f}) | {row['psnr']:.2f} |")  # fmt: skip
+                     f"{row['colorfulness']:.1f} ({row['truth_colorfulness']:.1f}) | {row['psnr']:.2f} |")
     return lines
 
 
@@ -179,7 +179,7 @@ def write_report(
     if versus := versus_gray_lines(rows):
         lines += ["## Against the grayscale baseline", "",
                   "Per-image AuC minus the baseline's, averaged; the interval is a 95% bootstrap over the images.",
-                  "", *versus, ""]  # fmt: skip
+                  "", *versus, ""]
     if by_folder:
         lines += ["## Per folder", "", *folder_lines(by_folder), ""]
     if "grid.png" in written:

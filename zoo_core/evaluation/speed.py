@@ -69,7 +69,7 @@ def measure_in_subprocess(
     model_name: str, size: int, device: str, batch_size: int, repeats: int, precision: str = "fp32"
 ) -> dict:
     cmd = [sys.executable, "-m", "zoo_core.evaluation.speed", model_name, str(size), device, str(batch_size),
-           str(repeats), precision]  # fmt: skip
+           str(repeats), precision]
     done = subprocess.run(cmd, capture_output=True, text=True)
     if done.returncode != 0:
         last = (done.stderr.strip().splitlines() or ["failed"])[-1]

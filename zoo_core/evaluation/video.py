@@ -39,7 +39,7 @@ FRAME_BY_FRAME = "frame by frame"
 STABILIZED = "stabilized"
 COLUMNS = ("frames", "auc", "colorfulness", "warp_error", "warp_excess", "cdc", "cdc_excess", "fps")
 HEADERS = {"frames": "frames", "auc": "AuC %", "colorfulness": "colorful", "warp_error": "warp error",
-           "warp_excess": "warp - truth", "cdc": "CDC", "cdc_excess": "CDC - truth", "fps": "frames/s"}  # fmt: skip
+           "warp_excess": "warp - truth", "cdc": "CDC", "cdc_excess": "CDC - truth", "fps": "frames/s"}
 
 
 def video_files(data: str | os.PathLike[str]) -> list[Path]:
@@ -78,7 +78,7 @@ class RowMeter:
     def summary(self, truth: RowMeter | None) -> dict[str, float]:
         row = {"frames": self.frames, "auc": self.auc / max(1, self.frames),
                "colorfulness": self.colorfulness / max(1, self.frames),
-               "warp_error": self.warp.value, "cdc": self.cdc.value}  # fmt: skip
+               "warp_error": self.warp.value, "cdc": self.cdc.value}
         if truth is not None:
             row["warp_excess"] = row["warp_error"] - truth.warp.value
             row["cdc_excess"] = row["cdc"] - truth.cdc.value
@@ -100,7 +100,7 @@ class ClipResult:
     def table(self) -> list[dict[str, Any]]:
         truth = self.rows[TRUTH]
         return [{"clip": self.name, "model": label, **meter.summary(None if label == TRUTH else truth)}
-                for label, meter in self.rows.items()]  # fmt: skip
+                for label, meter in self.rows.items()]
 
 
 @dataclasses.dataclass
@@ -150,7 +150,7 @@ class VideoEvaluation:
         return json.dumps({"meta": self.meta, "summary": self.rows,
                            "clips": [row for clip in clips for row in clip.table()],
                            "cuts": {clip.name: clip.cuts for clip in clips},
-                           "stabilizer_ms": {clip.name: clip.stabilizer_ms for clip in clips}}, indent=2)  # fmt: skip
+                           "stabilizer_ms": {clip.name: clip.stabilizer_ms for clip in clips}}, indent=2)
 
 
 def _resized(rgb: np.ndarray, size: int) -> np.ndarray:
@@ -197,7 +197,7 @@ def evaluate_clip(
     total = min(expected, limit) if expected and limit else (expected or limit or 0)
     keep = set(np.linspace(0, max(0, total - 1), strip_count).round().astype(int).tolist()) if total else {0}
     pipelines = {c.label: FramePipeline(c.model, dict(c.controls), device, precision, Stabilizer(settings))
-                 for c in contenders if c.model is not None}  # fmt: skip
+                 for c in contenders if c.model is not None}
     labels = [GRAYSCALE] + [f"{c.label} {way}" for c in contenders for way in (FRAME_BY_FRAME, STABILIZED)]
     rows = {label: RowMeter() for label in [TRUTH, *labels]}
     strip: dict[str, list[np.ndarray]] = {label: [] for label in ["gray input", *labels, TRUTH]}
@@ -282,7 +282,7 @@ def evaluate_videos(
     for path in files:
         try:
             clips.append(evaluate_clip(contenders, path, size=size, limit=limit, device=device, batch_size=batch_size,
-                                       precision=precision, settings=settings, on_frames=on_frames))  # fmt: skip
+                                       precision=precision, settings=settings, on_frames=on_frames))
         except VideoError as exc:
             if notify:
                 notify(f"skipping {exc}")
@@ -290,5 +290,5 @@ def evaluate_videos(
         raise ColorzooError("no readable color clips to evaluate on")
     meta = {"clips": len(clips), "frames": sum(c.rows[TRUTH].frames for c in clips), "size": size,
             "device": device.type, "precision": precision,
-            "stabilizer": dataclasses.asdict(settings or StabilizerSettings())}  # fmt: skip
+            "stabilizer": dataclasses.asdict(settings or StabilizerSettings())}
     return VideoEvaluation(clips, meta)

@@ -50,7 +50,7 @@ def strip_picture(clip: ClipResult, path: Path, cell_height: int = 128, gap: int
     top = 18
     columns = len(clip.strip_frames)
     canvas = Image.new("RGB", (label_w + columns * (width + gap) + gap, top + len(labels) * (cell_height + gap) + gap),
-                       (255, 255, 255))  # fmt: skip
+                       (255, 255, 255))
     draw = ImageDraw.Draw(canvas)
     for c, frame in enumerate(clip.strip_frames):
         draw.text((label_w + c * (width + gap) + 2, 3), f"frame {frame}", fill=(0, 0, 0), font=font)
@@ -93,16 +93,16 @@ def write_video_report(result: VideoEvaluation, out: Path) -> dict[str, Path]:
              "AuC and colorfulness: per frame, as for photos. Warp error: mean ab change between a frame and the "
              "previous one warped onto it (Farneback flow on the truth's lightness, trusted pixels only). CDC: "
              "color distribution consistency (TCVC), Jensen-Shannon divergence of RGB histograms of frames i and "
-             "i+1, i+2, i+4. Lower is steadier; `- truth` is the excess over the ground truth's own.", ""]  # fmt: skip
+             "i+1, i+2, i+4. Lower is steadier; `- truth` is the excess over the ground truth's own.", ""]
     for clip in result.clips:
         slug = _slug(clip.name)
         lines += [f"## {clip.name}", "", *markdown_rows(clip.table()), ""]
         for label, cuts in clip.cuts.items():
             lines.append(f"- {label} {STABILIZED}: cuts detected at frames {', '.join(map(str, cuts))}; "
-                         f"stabilizer {clip.stabilizer_ms[label]:.1f} ms/frame")  # fmt: skip
+                         f"stabilizer {clip.stabilizer_ms[label]:.1f} ms/frame")
         files[f"strip_{slug}.png"] = strip_picture(clip, out / f"strip_{slug}.png")
         files[f"ab_{slug}.png"] = ab_plot(clip, out / f"ab_{slug}.png")
         lines += ["", f"![frames {', '.join(map(str, clip.strip_frames))}](strip_{slug}.png)", "",
-                  f"![mean a and b over time](ab_{slug}.png)", ""]  # fmt: skip
+                  f"![mean a and b over time](ab_{slug}.png)", ""]
     files["report.md"] = write_text(out / "report.md", "\n".join(lines))
     return files

@@ -175,5 +175,5 @@ def list_images(source: str | os.PathLike[str], suffixes: frozenset[str] = IMAGE
     if source.is_file() and source.suffix.lower() in (".txt", ".lst"):
         lines = [line.strip() for line in source.read_text(encoding="utf-8").splitlines()]
         return [p if p.is_absolute() else source.parent / p for p in map(Path, lines) if str(p) and not
-                str(p).startswith("#")]  # fmt: skip
+                str(p).startswith("#")]
     return find_images(source, suffixes)

@@ -234,7 +234,7 @@ def save_image(
         raise ImageError(f"{path}: cannot write {path.suffix or 'a file without suffix'}; use .png, .jpg or .webp")
     if pixels.dtype == np.uint16 and fmt == "PNG":
         return atomic_write(path, lambda tmp: Path(tmp).write_bytes(_png16(pixels, compress_level, software)),
-                            exclusive=exclusive)  # fmt: skip
+                            exclusive=exclusive)
     if pixels.dtype == np.uint16:
         pixels = ((pixels.astype(np.uint32) + 128) // 257).astype(np.uint8)
     has_alpha = pixels.shape[2] == 4
@@ -268,7 +268,7 @@ def _png16(pixels: np.ndarray, compress_level: int, software: str | None) -> byt
 
     order = [2, 1, 0, 3][: pixels.shape[2]]
     ok, encoded = cv2.imencode(".png", np.ascontiguousarray(pixels[..., order]),
-                               [cv2.IMWRITE_PNG_COMPRESSION, compress_level])  # fmt: skip
+                               [cv2.IMWRITE_PNG_COMPRESSION, compress_level])
     if not ok:
         raise ImageError(f"cannot encode a {pixels.shape[1]}x{pixels.shape[0]} 16-bit PNG")
     data = encoded.tobytes()

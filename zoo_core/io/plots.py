@@ -80,13 +80,13 @@ def plot_tradeoff(rows: list[dict[str, object]], path: str | os.PathLike[str]) -
         ax.scatter(row["colorfulness"], row["auc"], s=30)
         # neighbours in AuC alternate above and below their point, so close labels do not overlap
         ax.annotate(str(row["model"]), (row["colorfulness"], row["auc"]), fontsize=8,
-                    xytext=(4, 4 if i % 2 else -11), textcoords="offset points")  # fmt: skip
+                    xytext=(4, 4 if i % 2 else -11), textcoords="offset points")
         if row["model"] == "grayscale":
             ax.axhline(row["auc"], color="gray", linestyle="--", linewidth=1, label="grayscale AuC")
     truth = [row["colorfulness"] - row["colorfulness_diff"] for row in rows]
     if truth:
         ax.axvline(sum(truth) / len(truth), color="tab:green", linestyle="--", linewidth=1,
-                   label="ground-truth colorfulness")  # fmt: skip
+                   label="ground-truth colorfulness")
         ax.legend(loc="lower left")
     ax.set_xlabel("colorfulness (Hasler and Suesstrunk)")
     ax.set_ylabel("AuC %")

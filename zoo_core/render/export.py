@@ -62,7 +62,7 @@ def export_onnx(
     wrapper = _Predict(model, controls).eval()  # eval: export restores the mode it found, train included
     example = torch.full((1, 1, size, size), 50.0)
     axes = {INPUT_NAME: {0: "batch", 2: "height", 3: "width"}, OUTPUT_NAME: {0: "batch", 2: "out_height",
-                                                                             3: "out_width"}}  # fmt: skip
+                                                                             3: "out_width"}}
     meta = {
         "model": getattr(model.spec, "name", model.config.model),
         "config": json.dumps(model.config.to_dict()),
@@ -78,7 +78,7 @@ def export_onnx(
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # tracer warnings about constants: the graph is checked below
             torch.onnx.export(wrapper, (example,), tmp, input_names=[INPUT_NAME], output_names=[OUTPUT_NAME],
-                              dynamic_axes=axes if dynamic else None, opset_version=opset, dynamo=False)  # fmt: skip
+                              dynamic_axes=axes if dynamic else None, opset_version=opset, dynamo=False)
         _add_metadata(tmp, meta)
 
     with torch.no_grad():
@@ -98,7 +98,7 @@ def _add_metadata(path: str, meta: Mapping[str, str]) -> None:
 
 
 def check_with_onnxruntime(model: Colorizer, path: str | os.PathLike[str], controls: Mapping[str, Any] | None,
-                           sizes: list[tuple[int, int, int]]) -> float:  # fmt: skip
+                           sizes: list[tuple[int, int, int]]) -> float:
     """Run the exported graph and the PyTorch model on the same random lightness for each
     (batch, height, width); returns the largest absolute chroma difference."""
     try:

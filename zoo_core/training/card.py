@@ -98,7 +98,7 @@ def find_evaluation(report: Path, directory: Path, model: str, temperature: floa
         if len(wanted) != 1:
             temps = ", ".join(f"T={r.get('temperature')}" for r in mine)
             raise ColorzooError(f"{source}: {label} was measured at several temperatures ({temps}); compare it "
-                                "at one (the one its config decodes with) for the card")  # fmt: skip
+                                "at one (the one its config decodes with) for the card")
         mine = wanted
     row = mine[0]
     if not isinstance(row.get("auc_vs_gray"), dict):
@@ -175,9 +175,9 @@ def train_command(record: dict[str, Any]) -> str:
 
     defaults = {f.name: f.default for f in dataclasses.fields(TrainConfig) if f.default is not dataclasses.MISSING}
     parts = ["colorzoo", "train", str(record.get("model")), "--data", str(record.get("data")),
-             "--out", str(record.get("out"))]  # fmt: skip
+             "--out", str(record.get("out"))]
     flags = ("val", "val_fraction", "steps", "epochs", "batch_size", "crop", "lr", "loss", "prior", "init", "device",
-             "seed", "split_seed")  # fmt: skip
+             "seed", "split_seed")
     for name in flags:
         value = record.get(name)
         if value is not None and value != defaults.get(name):
@@ -232,7 +232,7 @@ def _evaluation_section(evaluation: Evaluation | None, directory: Path, repo_id:
         return ["## Evaluation", "",
                 f"Not measured for this card. `colorzoo compare {directory.name} --data VAL/ -o report/` measures "
                 "it next to the grayscale baseline, and `colorzoo publish --report report/` puts the numbers here.",
-                ""]  # fmt: skip
+                ""]
     row, meta = evaluation.row, evaluation.meta
     truth = row.get("colorfulness", 0) - row.get("colorfulness_diff", 0) if "colorfulness_diff" in row else None
     lines = ["## Evaluation", "",
@@ -246,7 +246,7 @@ def _evaluation_section(evaluation: Evaluation | None, directory: Path, repo_id:
              "|---|---:|---:|---:|---:|---:|---:|",
              _table_row(f"**`{repo_id}`**", row),
              *(_table_row("grayscale (ab = 0)" if r.get("model") == "grayscale" else str(r.get("model")), r)
-               for r in evaluation.others)]  # fmt: skip
+               for r in evaluation.others)]
     if truth is not None:
         lines += ["", f"The photos' own colorfulness: {truth:.1f}."]
     return [*lines, ""]
@@ -292,7 +292,7 @@ def model_card(
         eval_results=_eval_results(evaluation) if evaluation is not None else None,
         colorzoo={"model": spec.name, "family": spec.plugin,
                   **({"distribution": distribution} if distribution else {})},
-    )  # fmt: skip
+    )
     if record is None:
         origin = "How it was trained is not recorded here."
     elif start.init:
@@ -311,13 +311,13 @@ def model_card(
              "", "## Model", "",
              f"`{spec.name}` from the `{spec.plugin}` plugin" + (f" ({distribution})" if distribution else "")
              + f", working size {config.get('input_size', spec.input_size)} px. Its config:", "",
-             "```json", json.dumps(config, indent=2, sort_keys=True), "```", ""]  # fmt: skip
+             "```json", json.dumps(config, indent=2, sort_keys=True), "```", ""]
     lines += _training_section(record, start, datasets, spec)
     lines += _evaluation_section(evaluation, directory, repo_id)
     lines += ["## Limitations", "",
               "Color cannot be read from lightness alone: the model paints the colors typical of what it learned, "
               "and may be wrong where an object could have many (clothes, cars, walls)"
-              + (f"; it learned from {record.get('train_images')} photos" if record else "") + ".", ""]  # fmt: skip
+              + (f"; it learned from {record.get('train_images')} photos" if record else "") + ".", ""]
     text = str(ModelCard(f"---\n{data.to_yaml()}\n---\n\n" + "\n".join(lines)))
     return text, license_from
 
@@ -327,7 +327,7 @@ def _training_section(
 ) -> list[str]:
     if record is None:
         return ["## Training", "", f"Not recorded: the directory has no {TRAIN_CONFIG} (it was not written by "
-                "`colorzoo train`).", ""]  # fmt: skip
+                "`colorzoo train`).", ""]
     loss = record.get("loss") or f"{spec.default_loss} (the model's default)"
     options = record.get("loss_options") or {}
     if options:
@@ -341,4 +341,4 @@ def _training_section(
             f"crops of {record.get('crop', '?')} px, learning rate {record.get('lr') or 'the model default'}, "
             f"loss {loss}, seed {record.get('seed', '?')}",
             "", "The command (from its train_config.json):", "", "```bash", train_command(record), "```",
-            ""]  # fmt: skip
+            ""]

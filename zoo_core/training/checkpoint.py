@@ -37,7 +37,7 @@ def load_checkpoint(path: Path) -> dict[str, Any]:
     try:
         checkpoint = torch.load(path, map_location="cpu", weights_only=True)
     except (pickle.UnpicklingError, RuntimeError, EOFError, ValueError, OSError, zipfile.BadZipFile,
-            AttributeError, TypeError) as exc:  # fmt: skip
+            AttributeError, TypeError) as exc:
         reason = unpickling_reason(exc)
         raise ColorzooError(f"{path}: not a colorzoo training checkpoint that loads safely ({reason})") from None
     keys = {"step", "config", "model", "training_step", "rng"}
@@ -101,7 +101,7 @@ def resume_notes(cfg: TrainConfig, out: Path, start_step: int, total_steps: int)
                      f"{total_steps:,}: its learning-rate schedule is stretched to the new length from here on")
     now = jsonable(vars(cfg))
     changed = [f"--{k.replace('_', '-')} {now[k]} (was {before[k]})" for k in RESUME_SENSITIVE
-               if k in before and before[k] != now.get(k)]  # fmt: skip
+               if k in before and before[k] != now.get(k)]
     if changed:
         notes.append(f"resumed with other options than the run was started with: {', '.join(changed)}")
     return notes

@@ -76,7 +76,7 @@ class TrainingInterrupted(ColorzooError):
             where = "no checkpoint was written yet: run the command again without --resume (or --out elsewhere)"
         else:
             where = (f"the last checkpoint is step {checkpoint_step:,} ({Path(out) / CHECKPOINT_NAME}): run the same "
-                     "command with --resume to continue from it")  # fmt: skip
+                     "command with --resume to continue from it")
         super().__init__(f"training interrupted at step {step:,}; {where}")
 
 

@@ -120,17 +120,17 @@ def _prepare(cfg: TrainConfig, cluster: distributed.Cluster) -> _Run:
             records.truncate_log(out / LOG_NAME, start_step)
     dataset = ColorImageDataset(train_files, cfg.crop, train=True, seed=cfg.seed)
     sampler = DistributedSampler(dataset, num_replicas=cluster.world, rank=cluster.rank, shuffle=True, seed=cfg.seed,
-                                 drop_last=True)  # fmt: skip
+                                 drop_last=True)
     batches = previews.val_batches(val_files[: cfg.val_limit], cfg.crop, cfg.batch_size, cluster.device)
     if cluster.main:
         for text in notes:
             warnings.warn(text, stacklevel=2)
         info = {**jsonable(dataclasses.asdict(cfg)), "world_size": cluster.world, "train_images": len(train_files),
                 "val_images": len(val_files), "val_files": [str(p) for p in val_files], "skipped": skipped,
-                "total_steps": total_steps}  # fmt: skip
+                "total_steps": total_steps}
         records.record_run(out, info, start_step, notes)
     return _Run(cfg, cluster, out, model, wrapped, step_impl, dataset, sampler,
-                 batches if cluster.main else [], steps_per_epoch, total_steps, start_step, skipped, notes)  # fmt: skip
+                 batches if cluster.main else [], steps_per_epoch, total_steps, start_step, skipped, notes)
 
 
 def _schedule(cfg: TrainConfig, images: int, world: int) -> tuple[int, int]:
@@ -170,7 +170,7 @@ def _loop(run: _Run, progress: Progress | None) -> TrainResult:
 
             plot_training_log(run.out / LOG_NAME, run.out / "loss.png")
     return TrainResult(run.out, state.step, state.last.get("loss"), state.val_loss, state.images_per_s, run.skipped,
-                       run.notes)  # fmt: skip
+                       run.notes)
 
 
 def _epoch(run: _Run, state: _State, progress: Progress | None) -> None:
@@ -181,7 +181,7 @@ def _epoch(run: _Run, state: _State, progress: Progress | None) -> None:
     run.dataset.set_epoch(epoch)
     indices = list(run.sampler)[offset * cfg.batch_size :]
     loader = DataLoader(run.dataset, batch_size=cfg.batch_size, sampler=indices, num_workers=cfg.workers,
-                        collate_fn=collate, pin_memory=run.cluster.device.type == "cuda", drop_last=True)  # fmt: skip
+                        collate_fn=collate, pin_memory=run.cluster.device.type == "cuda", drop_last=True)
     for raw in loader:
         if state.step >= run.total_steps:
             break
@@ -209,7 +209,7 @@ def _after_step(run: _Run, state: _State, epoch: int) -> None:
         if main:
             records.append_log(run.out / LOG_NAME, {"step": step, "epoch": epoch, **state.last,
                                                     "lr": run.step_impl.lr,
-                                                    "images_per_s": round(state.images_per_s, 2)})  # fmt: skip
+                                                    "images_per_s": round(state.images_per_s, 2)})
     if main and (step % cfg.eval_every == 0 or last_step) and run.val_batches:
         state.val_loss = previews.evaluate(run.model, run.step_impl, run.val_batches, run.out, step, cfg.grid_images)
         records.append_log(run.out / LOG_NAME, {"step": step, "val_loss": state.val_loss})

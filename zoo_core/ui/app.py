@@ -258,18 +258,18 @@ class App:
         with_hints = f" with {hints} hint(s)" if hints else ""
         seconds = time.perf_counter() - started
         notes.insert(0, f"{label}: {job.done - len(notes)} of {len(photos)} photo(s){with_hints} in {seconds:.1f} s"
-                        f"{f' ({given})' if given else ''}")  # fmt: skip
+                        f"{f' ({given})' if given else ''}")
         return notes
 
     def _colorize(self, session: Session, photo: InputPhoto, label: str, model: Any, controls: dict[str, Any]) -> Path:
         settings = self.settings
         return session.colorize(photo, label, model, controls, device=self.device, precision=settings.precision,
-                                max_pixels=settings.max_pixels)  # fmt: skip
+                                max_pixels=settings.max_pixels)
 
     def hint_changed(
         self, session: Session, selection: list[str] | None, view_args: Sequence[Any], values: Sequence[Any],
         progress: Any,
-    ) -> tuple[Any, ...]:  # fmt: skip
+    ) -> tuple[Any, ...]:
         """After a hint was placed, moved, recolored or removed: run its model again on that photo."""
         photo, target = view_args[0], _split_target(view_args[1])
         if photo is None or target is None:
@@ -401,7 +401,7 @@ class App:
         for choice in self.choices:
             entry = models.setdefault(choice.spec.name, {
                 "model": choice.spec.name, "description": choice.spec.description, "weight_sets": [],
-                "controls": [c.to_dict() for c in choice.spec.controls]})  # fmt: skip
+                "controls": [c.to_dict() for c in choice.spec.controls]})
             entry["weight_sets"].append(
                 {"name": choice.value, "status": choice.status, "license": choice.weight_set.license}
             )
@@ -462,10 +462,10 @@ def build_app(settings: ServeSettings, pool: ModelPool, root: Path, device: Any)
         with gr.Row(equal_height=False):
             with gr.Column(scale=2, min_width=360):
                 photos = gr.File(label="Photos (drop one or more)", file_count="multiple", file_types=["image"],
-                                 type="filepath", elem_id="photos", height=150)  # fmt: skip
+                                 type="filepath", elem_id="photos", height=150)
                 models = gr.CheckboxGroup(choices=[(c.label, c.value) for c in app.choices], label="Models and weights",
                                           info="bundled and cached sets run at once; others download on first use",
-                                          elem_id="models")  # fmt: skip
+                                          elem_id="models")
                 for spec in app.specs:
                     offered = any(c.spec is spec for c in app.choices)
                     if offered and any(c.widget not in forms.CLICKED for c in spec.controls):
@@ -477,23 +477,23 @@ def build_app(settings: ServeSettings, pool: ModelPool, root: Path, device: Any)
                 status = gr.Markdown(elem_id="status")
                 queue_table = gr.Dataframe(headers=["weights", "state", "progress", "for"], value=[],
                                            label="queue (one job at a time per model)", interactive=False,
-                                           elem_id="queue", wrap=True)  # fmt: skip
+                                           elem_id="queue", wrap=True)
                 with gr.Accordion("Installed models and weight sets", open=False):
                     gr.Dataframe(value=model_rows(app.specs), interactive=False, wrap=True,
-                                 headers=["model", "weights", "status", "parameters", "license", "about"])  # fmt: skip
+                                 headers=["model", "weights", "status", "parameters", "license", "about"])
             with gr.Column(scale=3, min_width=480):
                 results = gr.Gallery(label="input and results (click one to compare it)", columns=4, rows=1,
                                      object_fit="contain", height=230, elem_id="results",
-                                     allow_preview=False)  # fmt: skip
+                                     allow_preview=False)
                 compare = gr.Radio(label="compare with its input", choices=[], elem_id="compare")
                 slider = gr.ImageSlider(label="before / after", type="filepath", format="png", elem_id="slider",
-                                        max_height=520)  # fmt: skip
+                                        max_height=520)
                 with gr.Row():
                     download_one = gr.DownloadButton("Download this result", visible=False, elem_id="download-one")
                     download_all = gr.DownloadButton("Download all (zip)", visible=False, elem_id="download-all")
                 with gr.Group(visible=False, elem_id="hints") as hint_box:
                     gr.Markdown("**Hints**: pick a color, click on the photo; the model runs again with them",
-                                elem_classes=["controls-title"])  # fmt: skip
+                                elem_classes=["controls-title"])
                     with gr.Row():
                         hint_photo = gr.Dropdown(label="photo", choices=[], elem_id="hint-photo-name")
                         hint_target = gr.Dropdown(label="clicks set", choices=[], elem_id="hint-target")
@@ -503,10 +503,10 @@ def build_app(settings: ServeSettings, pool: ModelPool, root: Path, device: Any)
                     with gr.Row():
                         hint_preview = gr.Image(label="click to place a hint", interactive=False, type="pil",
                                                 format="png", elem_id="hint-photo", buttons=[], height=360,
-                                                scale=3)  # fmt: skip
+                                                scale=3)
                         with gr.Column(scale=2, min_width=220):
                             hint_list = gr.Radio(label="hints (pick one to move, recolor or remove it)", choices=[],
-                                                 elem_id="hint-list")  # fmt: skip
+                                                 elem_id="hint-list")
                             recolor_button = gr.Button("Recolor selected", size="sm", elem_id="hint-recolor")
                             remove_button = gr.Button("Remove selected", size="sm", elem_id="hint-remove")
                             clear_button = gr.Button("Remove all", size="sm", elem_id="hint-clear")
@@ -514,7 +514,7 @@ def build_app(settings: ServeSettings, pool: ModelPool, root: Path, device: Any)
         values = [f.component for f in app.fields]
         view_inputs = [hint_photo, hint_target, hint_list, compare]
         view_outputs = [session, status, results, compare, slider, download_one, download_all, hint_photo,
-                        hint_preview, hint_list]  # fmt: skip
+                        hint_preview, hint_list]
         private = {"api_visibility": "private"}
         work = {"concurrency_id": "work", "concurrency_limit": settings.concurrency, **private}
 
@@ -523,7 +523,7 @@ def build_app(settings: ServeSettings, pool: ModelPool, root: Path, device: Any)
 
         photos.change(photos_changed, [photos, session, *view_inputs], view_outputs, **private)
         models.change(app.models_changed, [models, hint_target], [*app.groups.values(), hint_box, hint_target],
-                      **private)  # fmt: skip
+                      **private)
 
         def run_all(state: Session, selection: Any, photo: Any, target: Any, selected: Any, cmp: Any, *vals: Any,
                     progress: gr.Progress = gr.Progress()) -> Any:  # noqa: B008 - how gradio passes progress
@@ -532,7 +532,7 @@ def build_app(settings: ServeSettings, pool: ModelPool, root: Path, device: Any)
             return app.view(state, notes, photo, target, _index(selected), cmp)
 
         run_button.click(run_all, [session, models, *view_inputs, *values], view_outputs,
-                         show_progress_on=[results, slider], **work)  # fmt: skip
+                         show_progress_on=[results, slider], **work)
 
         changed = gr.State(False)  # whether a hint edit changed anything (else the model need not run again)
 
@@ -548,15 +548,15 @@ def build_app(settings: ServeSettings, pool: ModelPool, root: Path, device: Any)
         edit_outputs = [*view_outputs, changed]
 
         def clicked(state: Session, photo: Any, target: Any, selected: Any, cmp: Any, color: Any, mode: Any,
-                    evt: gr.SelectData) -> Any:  # fmt: skip
+                    evt: gr.SelectData) -> Any:
             point = tuple(evt.index) if isinstance(evt.index, (list, tuple)) and len(evt.index) == 2 else None
             return app.edit_hint("click", app.session_of(state), photo, target, selected, cmp, color, mode, point)
 
         hint_preview.select(clicked, edit_inputs, edit_outputs, **private).then(
-            rerun, rerun_inputs, view_outputs, show_progress_on=[results, slider], **work)  # fmt: skip
+            rerun, rerun_inputs, view_outputs, show_progress_on=[results, slider], **work)
         for button, action in ((recolor_button, "recolor"), (remove_button, "remove"), (clear_button, "clear")):
             button.click(_action(app, action), edit_inputs, edit_outputs, **private).then(
-                rerun, rerun_inputs, view_outputs, show_progress_on=[results, slider], **work)  # fmt: skip
+                rerun, rerun_inputs, view_outputs, show_progress_on=[results, slider], **work)
 
         def redraw(state: Session, photo: Any, target: Any, selected: Any, cmp: Any) -> Any:
             return app.view(app.session_of(state), [], photo, target, _index(selected), cmp)
@@ -566,7 +566,7 @@ def build_app(settings: ServeSettings, pool: ModelPool, root: Path, device: Any)
         hint_target.change(redraw, [session, *view_inputs], view_outputs, **private)
         compare.input(app.compare_picked, [session, compare], [slider, download_one], **private)
         results.select(app.gallery_picked, [session], [compare], **private).then(
-            app.compare_picked, [session, compare], [slider, download_one], **private)  # fmt: skip
+            app.compare_picked, [session, compare], [slider, download_one], **private)
 
         timer = gr.Timer(1.0)
         timer.tick(app.queue_rows, [session], [queue_table], show_progress="hidden", **private)
@@ -581,7 +581,7 @@ def build_app(settings: ServeSettings, pool: ModelPool, root: Path, device: Any)
             api_button = gr.Button("colorize")
             api_list_button = gr.Button("models")
         api_button.click(app.api_colorize, [api_photo, api_model, api_controls], api_result, api_name="colorize",
-                         concurrency_id="work", concurrency_limit=settings.concurrency)  # fmt: skip
+                         concurrency_id="work", concurrency_limit=settings.concurrency)
         api_list_button.click(app.api_models, [], api_listing, api_name="models")
     demo.queue(default_concurrency_limit=settings.concurrency)
     return demo, app

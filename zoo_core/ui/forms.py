@@ -75,7 +75,7 @@ def build(control: Control, model: str) -> gr.components.Component | None:
     if widget in CLICKED:
         return None
     common: dict[str, Any] = {"label": control.name, "info": _info(control),
-                              "elem_id": f"control-{model}-{control.name}", "elem_classes": ["control"]}  # fmt: skip
+                              "elem_id": f"control-{model}-{control.name}", "elem_classes": ["control"]}
     default = control.default
     if control.repeatable and widget == "choice":
         return _make(gr.Dropdown, choices=[str(c) for c in control.choices], value=[], multiselect=True, **common)
@@ -93,11 +93,11 @@ def build(control: Control, model: str) -> gr.components.Component | None:
         step = control.step or (1 if integer else 0.01)
         if default is not None and control.minimum is not None and control.maximum is not None:
             return _make(gr.Slider, minimum=control.minimum, maximum=control.maximum, step=step, value=default,
-                         **common)  # fmt: skip
+                         **common)
         if default is None:  # gradio's number field cannot be empty (it shows and sends 0): a text field can
             return _make(gr.Textbox, value="", placeholder=UNSET_LABEL, **common)
         return _make(gr.Number, value=default, minimum=control.minimum, maximum=control.maximum, step=step,
-                     precision=0 if integer else None, **common)  # fmt: skip
+                     precision=0 if integer else None, **common)
     if widget == "checkbox":
         if isinstance(default, bool):
             common.pop("info")
@@ -110,7 +110,7 @@ def build(control: Control, model: str) -> gr.components.Component | None:
     if widget == "image":
         # image_mode=None: the file as uploaded reaches the control's parser (alpha, 16-bit kept)
         return _make(gr.Image, type="filepath", image_mode=None, sources=["upload", "clipboard"], format="png",
-                     height=180, **common)  # fmt: skip
+                     height=180, **common)
     return _make(gr.Textbox, value="" if default is None else str(default), **common)
 
 

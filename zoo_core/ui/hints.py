@@ -106,7 +106,7 @@ def draw(rgb: np.ndarray, hints: list[Hint], selected: int | None = None) -> Ima
         outline = "#ffff00" if index == selected else "#ffffff"
         pen.ellipse((cx - radius - 2, cy - radius - 2, cx + radius + 2, cy + radius + 2), fill="#000000")
         pen.ellipse((cx - radius, cy - radius, cx + radius, cy + radius), fill=hint.color, outline=outline,
-                    width=2 if index == selected else 1)  # fmt: skip
+                    width=2 if index == selected else 1)
         pen.text((cx + radius + 3, cy - 1.5 * radius - 2), str(index + 1), fill=outline, font=font, stroke_width=2,
-                 stroke_fill="#000000")  # fmt: skip
+                 stroke_fill="#000000")
     return image

@@ -48,7 +48,7 @@ def check_port(host: str, port: int) -> None:
             sock.bind((host, port))
         except OSError as exc:
             raise ColorzooError(f"cannot listen on {host}:{port} ({exc.strerror}); use --port N, or --port 0 for "
-                                "any free port") from None  # fmt: skip
+                                "any free port") from None
 
 
 def _isolate(root: Path) -> None:
@@ -120,10 +120,10 @@ def serve(
             server_name=settings.host, server_port=port, share=False, quiet=True, prevent_thread_lock=True,
             max_file_size=settings.max_file_size, footer_links=["api"], run_history=False, enable_monitoring=False,
             mcp_server=False, ssr_mode=False, allowed_paths=[str(root)], css=CSS, inbrowser=False,
-        )  # fmt: skip
+        )
         host = f"[{settings.host}]" if ":" in settings.host else settings.host
         say(f"colorzoo serve: http://{host}:{port}/ on {device} (Ctrl+C stops it; its files are in {root}, "
-            "deleted at exit)")  # fmt: skip
+            "deleted at exit)")
         while not stop.wait(0.5):
             pass
     finally:

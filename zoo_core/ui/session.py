@@ -124,7 +124,7 @@ class Session:
     def hint_values(self, photo: str, model: str) -> list[tuple[str, str]]:
         """(control, ``X,Y,#RRGGBB``) pairs of ``model``'s hints on ``photo``, in the order placed."""
         return [(control, h.value) for (p, m, control), found in list(self.hints.items()) if (p, m) == (photo, model)
-                for h in found]  # fmt: skip
+                for h in found]
 
     # -- results ----------------------------------------------------------------------------
 
@@ -144,7 +144,7 @@ class Session:
         from ..render.render import colorize
 
         pixels = (render or colorize)(model, [self.load(photo, max_pixels)], controls, device=device,
-                                      precision=precision)[0]  # fmt: skip
+                                      precision=precision)[0]
         target = self.folder / f"{Path(photo.name).stem}_{label}.png"
         save_png(pixels, target)
         self.results[(photo.name, label)] = target

@@ -254,7 +254,7 @@ def colorize_videos(
                 encoders[suffix] = choose_encoder(options.codec, suffix)
                 if options.codec == "auto" and encoders[suffix].family != "h264":
                     say_once(f"note: this FFmpeg build has no H.264 encoder; writing {encoders[suffix].family} "
-                             f"({encoders[suffix].name}) instead")  # fmt: skip
+                             f"({encoders[suffix].name}) instead")
             encoder = encoders[suffix]
         except VideoError as exc:
             report.failures.append(Failure(str(source), f"{source}: {exc}"))
@@ -284,7 +284,7 @@ def colorize_videos(
                 model, source, target, controls=checked, options=options, batch_size=batch_size, device=device,
                 precision=precision, overwrite=overwrite, encoder=encoder, notify=say_once,
                 on_start=(lambda total, s=source: on_start(s, total)) if on_start else None, on_frames=on_frames,
-            )  # fmt: skip
+            )
             report.written.append(target)
         except KeyboardInterrupt:
             report.interrupted = True

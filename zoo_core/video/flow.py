@@ -29,7 +29,7 @@ def warp(image: np.ndarray, flow: np.ndarray, border_value: float = 0.0) -> np.n
     height, width = flow.shape[:2]
     xs, ys = grid(height, width)
     return cv2.remap(image, xs + flow[..., 0], ys + flow[..., 1], cv2.INTER_LINEAR,
-                     borderMode=cv2.BORDER_CONSTANT, borderValue=border_value)  # fmt: skip
+                     borderMode=cv2.BORDER_CONSTANT, borderValue=border_value)
 
 
 def resize_flow(flow: np.ndarray, height: int, width: int) -> np.ndarray:

@@ -182,7 +182,7 @@ class VideoInput:
         if self.decoded == 0:
             self._first(decoded)
         rgb = decoded.to_ndarray(format="rgb24", src_color_range=decoded.color_range or None,
-                                 threads=scale_threads(decoded.width, decoded.height))  # fmt: skip
+                                 threads=scale_threads(decoded.width, decoded.height))
         pts = decoded.pts
         if pts is None:
             step = self._step()
@@ -310,7 +310,7 @@ def choose_encoder(codec: str, suffix: str) -> Encoder:
             return encoder
     wanted = "any of " + ", ".join(AUTO_ORDER) if codec == "auto" else codec
     raise VideoError(f"this FFmpeg build has no working encoder for {wanted}; "
-                     f"it can encode: {', '.join(available_encoders()) or 'nothing'}")  # fmt: skip
+                     f"it can encode: {', '.join(available_encoders()) or 'nothing'}")
 
 
 class VideoOutput:
@@ -377,14 +377,14 @@ class VideoOutput:
                     pass
             if notify:
                 notify(f"{source.path}: its {template.type} stream {template.index} ({name}) cannot be copied into "
-                       f"{encoder.container[1]}; left out")  # fmt: skip
+                       f"{encoder.container[1]}; left out")
 
     def write(self, rgb: np.ndarray, pts: int, duration: int | None) -> None:
         """Encode one uint8 RGB frame (H, W, 3), coded orientation, at ``pts`` (the input's time base)."""
         av = deps.av()
         frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")
         frame = frame.reformat(format=self.encoder.pix_fmt, dst_colorspace=self._dst_colorspace,
-                               dst_color_range=self._dst_range, threads=scale_threads(*rgb.shape[1::-1]))  # fmt: skip
+                               dst_color_range=self._dst_range, threads=scale_threads(*rgb.shape[1::-1]))
         frame.pts = pts
         frame.time_base = self.source.time_base
         if duration:

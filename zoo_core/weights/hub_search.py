@@ -20,7 +20,7 @@ from .hub import cache_dir, endpoint, first_line, require_hub
 LIBRARY = "colorzoo"
 #: ``--sort`` choices -> the Hub's sort keys (always descending, as the Hub sorts).
 SORTS = {"downloads": "downloads", "likes": "likes", "updated": "last_modified", "created": "created_at",
-         "trending": "trending_score"}  # fmt: skip
+         "trending": "trending_score"}
 EXPAND = ["cardData", "downloads", "likes", "lastModified", "library_name", "tags"]
 
 
@@ -74,7 +74,7 @@ def _listing(item: Any) -> Listing:
     model = ours.get("model") if isinstance(ours.get("model"), str) else _config_model(item.id)
     text = {k: v if isinstance(v, str) else None for k, v in ours.items()}
     return Listing(item.id, model, text.get("family"), text.get("distribution"), int(item.downloads or 0),
-                   int(item.likes or 0), item.last_modified, tuple(item.tags or ()))  # fmt: skip
+                   int(item.likes or 0), item.last_modified, tuple(item.tags or ()))
 
 
 def _config_model(repo_id: str) -> str | None:

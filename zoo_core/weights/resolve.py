@@ -133,7 +133,7 @@ def materialize(
                     notify(f"downloading {name} from {source.describe()}")
                 raw, sha = fetch_release(source, progress)
                 record = {"source": source.url, "sha256": sha, "size": raw.stat().st_size,
-                          "trusted_on_first_use": source.sha256 is None}  # fmt: skip
+                          "trusted_on_first_use": source.sha256 is None}
                 try:
                     return _convert(spec, ws, raw, record, "downloaded")
                 finally:
@@ -163,7 +163,7 @@ def _convert_hub(spec: ModelSpec, ws: WeightSet, source: HubRepo, notify: Notify
 
     raw = snapshot / weights[0]
     record = {"source": f"{source.describe()}/{weights[0]}", "sha256": sha256_of(raw),
-              "trusted_on_first_use": source.files[weights[0]] is None}  # fmt: skip
+              "trusted_on_first_use": source.files[weights[0]] is None}
     return _convert(spec, ws, raw, record, "downloaded")
 
 

@@ -67,5 +67,5 @@ def weight_set_rows(spec: ModelSpec) -> list[tuple[str, str, str, str, str, str]
         if record.get("sha256"):
             sources += f" (sha256 {record['sha256'][:12]}...)"
         rows.append((f"{spec.name}.{ws.tag}", availability(spec, ws), f"{params:,}" if params else "?", ws.license,
-                     sources, ws.description))  # fmt: skip
+                     sources, ws.description))
     return rows

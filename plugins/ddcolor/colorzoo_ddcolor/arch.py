@@ -240,7 +240,7 @@ class MultiScaleColorDecoder(nn.Module):
     """Color queries attend to the pixel decoder's scales in turn (cross-attention, self-attention, FFN)."""
 
     def __init__(self, in_channels: list[int], queries: int = 100, scales: int = 3, layers: int = 9,
-                 dim: int = 256, heads: int = 8, hidden: int = 2048, color_dim: int = 256) -> None:  # fmt: skip
+                 dim: int = 256, heads: int = 8, hidden: int = 2048, color_dim: int = 256) -> None:
         super().__init__()
         self.num_layers, self.num_scales = layers, scales
         self.transformer_self_attention_layers = nn.ModuleList(SelfAttentionLayer(dim, heads) for _ in range(layers))
@@ -261,7 +261,7 @@ class MultiScaleColorDecoder(nn.Module):
         for i in range(self.num_scales):
             pos.append(position_embedding(scales[i]).flatten(2).permute(2, 0, 1))
             src.append((self.input_proj[i](scales[i]).flatten(2) + self.level_embed.weight[i][None, :, None])
-                       .permute(2, 0, 1))  # fmt: skip
+                       .permute(2, 0, 1))
         batch = src[0].shape[1]
         query_pos = self.query_embed.weight.unsqueeze(1).repeat(1, batch, 1)
         out = self.query_feat.weight.unsqueeze(1).repeat(1, batch, 1)
@@ -276,12 +276,12 @@ class MultiScaleColorDecoder(nn.Module):
 
 class Decoder(nn.Module):
     def __init__(self, channels: list[int], nf: int = 512, queries: int = 100, scales: int = 3,
-                 layers: int = 9) -> None:  # fmt: skip
+                 layers: int = 9) -> None:
         super().__init__()
         widths = [nf, nf, nf // 2]
         ins = [channels[3], nf, nf]
         self.layers = nn.Sequential(*(UnetBlockWide(i, s, w) for i, s, w in zip(ins, channels[2::-1], widths,
-                                                                                    strict=True)))  # fmt: skip
+                                                                                    strict=True)))
         self.last_shuf = PixelShuffleUp(nf // 2, nf // 2, scale=4)
         self.color_decoder = MultiScaleColorDecoder([nf, nf, nf // 2], queries, scales, layers, color_dim=nf // 2)
 

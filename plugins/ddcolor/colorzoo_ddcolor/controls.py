@@ -12,4 +12,4 @@ SIZE_MULTIPLE = 32
 INPUT_SIZE_CONTROL = Control(
     name="input_size", type="int", default=INPUT_SIZE, minimum=64, maximum=2048, step=SIZE_MULTIPLE,
     help=f"the square the model sees (the release uses {INPUT_SIZE}): larger is more detail, slower",
-)  # fmt: skip
+)

@@ -9,7 +9,9 @@ from DDColor-models first, their own repos (at ``main``, trusted on first use) s
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from zoo_core import HubRepo, LossSpec, ModelSpec, WeightSet, hookimpl
 
@@ -24,7 +26,7 @@ _LARGE, _TINY = 912_000_000, 220_400_000
 
 
 def _set(*, tag: str, repo: str, revision: str, sha256: str | None, model_file: str, model_sha256: str, size: int,
-         description: str) -> WeightSet:  # fmt: skip
+         description: str) -> WeightSet:
     """The set's own Hub repo and the same weights in piddnad/DDColor-models (pinned commit, sha256 published).
 
     Where the own repo's file has no published checksum (modelscope, artistic: followed at ``main`` and
@@ -126,12 +128,12 @@ LOSSES = (
 
 
 @hookimpl
-def register_colorizers(register):  # type: ignore[no-untyped-def]
+def register_colorizers(register: Callable[[Any], None]) -> None:
     for spec in MODELS:
         register(spec)
 
 
 @hookimpl
-def register_losses(register):  # type: ignore[no-untyped-def]
+def register_losses(register: Callable[[Any], None]) -> None:
     for spec in LOSSES:
         register(spec)

@@ -173,7 +173,7 @@ class DynamicUnet(nn.Module):
             nn.Identity(),  # 9: the input image is concatenated here (fastai's MergeLayer)
             ResBlock(width + 3), nn.Sequential(spectral_conv(width + 3, 3, 1, bias=True)),
             nn.Identity(),  # 12: sigmoid to (-3, 3)
-        ])  # fmt: skip
+        ])
         converge_spectral_norms(self)
 
 

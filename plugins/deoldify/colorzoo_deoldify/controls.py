@@ -14,4 +14,4 @@ def render_factor_control(default: int) -> Control:
         name="render_factor", type="int", default=default, minimum=RENDER_FACTORS[0], maximum=RENDER_FACTORS[1],
         help=f"the model sees a square of {RENDER_SCALE} x render_factor pixels: higher is sharper color, lower "
              "more robust",
-    )  # fmt: skip
+    )

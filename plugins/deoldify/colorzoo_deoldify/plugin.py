@@ -8,7 +8,9 @@ mirrors and pinning projects.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from zoo_core import HubRepo, LossSpec, ModelSpec, ReleaseFile, WeightSet, hookimpl
 
@@ -115,12 +117,12 @@ LOSSES = (
 
 
 @hookimpl
-def register_colorizers(register):  # type: ignore[no-untyped-def]
+def register_colorizers(register: Callable[[Any], None]) -> None:
     for spec in MODELS:
         register(spec)
 
 
 @hookimpl
-def register_losses(register):  # type: ignore[no-untyped-def]
+def register_losses(register: Callable[[Any], None]) -> None:
     for spec in LOSSES:
         register(spec)

@@ -85,7 +85,7 @@ class KoalaColorizer(Colorizer):
             _conv(w256, w128), nn.Upsample(scale_factor=2.0),
             _conv(w128, w64), _conv(w64, w64), nn.Upsample(scale_factor=2.0),
             _conv(w64, w32), nn.Conv2d(w32, 2, 3, padding=1), nn.Tanh(), nn.Upsample(scale_factor=2.0),
-        )  # fmt: skip
+        )
 
     def frozen_backbones(self) -> dict[str, str]:
         return {"extractor.": self.config.extractor} if self.config.freeze_extractor else {}

@@ -3,7 +3,9 @@ no torch imported here)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from zoo_core import Bundled, LossSpec, ModelSpec, WeightSet, hookimpl, timm_backbone
 
@@ -84,18 +86,18 @@ BACKBONES = (
 
 
 @hookimpl
-def register_colorizers(register):  # type: ignore[no-untyped-def]
+def register_colorizers(register: Callable[[Any], None]) -> None:
     for spec in MODELS:
         register(spec)
 
 
 @hookimpl
-def register_losses(register):  # type: ignore[no-untyped-def]
+def register_losses(register: Callable[[Any], None]) -> None:
     for spec in LOSSES:
         register(spec)
 
 
 @hookimpl
-def register_backbones(register):  # type: ignore[no-untyped-def]
+def register_backbones(register: Callable[[Any], None]) -> None:
     for spec in BACKBONES:
         register(spec)

@@ -34,4 +34,4 @@ PALETTE_CONTROLS = (
     Control(name="palette_shift", type="str", choices=tuple(NAMED_COLORS),
             help="push the predicted palette towards a named color"),
     Control(name="palette_from", type=COLOR_PHOTO, help="use the palette of this reference color photo"),
-)  # fmt: skip
+)

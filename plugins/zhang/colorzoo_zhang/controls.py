@@ -19,21 +19,21 @@ _TEMPERATURE_HELP = "annealed-mean temperature: 0 takes the mode (vivid), 1 the 
 TEMPERATURE = Control(
     name="temperature", type="float", default=PAPER_TEMPERATURE, help=_TEMPERATURE_HELP, minimum=0.0,
     sweep=SWEEP, shortcut=True,
-)  # fmt: skip
+)
 
 # zhang-rebal-lite's weights record their temperature in config.json (tuned on the tuning split).
 LITE_TEMPERATURE = Control(
     name="temperature", type="float", default=None, minimum=0.0, sweep=SWEEP, shortcut=True,
     help=f"{_TEMPERATURE_HELP}; default: the weights' config (0.6 for the bundled compact; else "
          f"{PAPER_TEMPERATURE})",
-)  # fmt: skip
+)
 
 CAUTION = Control(
     name="caution", type="float", default=None, minimum=0.0, maximum=8.0,
     help="fall back toward gray where the model is unsure of a color: the chroma is multiplied by "
          "certainty ** caution (certainty: 1 - the normalized entropy over the bins); 0 off; default: "
          "the weights' config (0 unless tuned for them)",
-)  # fmt: skip
+)
 
 #: The controls of every model that classifies over the 313 bins.
 BIN_CONTROLS = (TEMPERATURE, CAUTION)
@@ -58,4 +58,4 @@ HINT_CONTROLS = (
     Control(name="hint_image", type=HINT_IMAGE, help="an image of the photo's size whose opaque pixels are hints"),
     Control(name="hint_size", type="int", default=5, minimum=1, maximum=31,
             help="side of the square each hint point paints, in working-size pixels"),
-)  # fmt: skip
+)

@@ -8,7 +8,9 @@ imported when used.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from zoo_core import Bundled, LossSpec, ModelSpec, ReleaseFile, WeightSet, hookimpl
 
@@ -204,12 +206,12 @@ LOSSES = (
 
 
 @hookimpl
-def register_colorizers(register):  # type: ignore[no-untyped-def]
+def register_colorizers(register: Callable[[Any], None]) -> None:
     for spec in MODELS:
         register(spec)
 
 
 @hookimpl
-def register_losses(register):  # type: ignore[no-untyped-def]
+def register_losses(register: Callable[[Any], None]) -> None:
     for spec in LOSSES:
         register(spec)

@@ -21,7 +21,7 @@ def eccv16(state: dict[str, torch.Tensor], config: dict[str, Any]) -> dict[str, 
     weight = state.get("model_out.weight")
     expected = (ab_bins() / AB_SCALE).T[:, :, None, None]
     if weight is not None and (weight.shape != expected.shape or not torch.allclose(weight.float(), expected,
-                                                                                     atol=1e-3)):  # fmt: skip
+                                                                                     atol=1e-3)):
         raise ValueError(
             "its 313 -> 2 projection (model_out) does not hold the ECCV16 bin centers in colorzoo's order"
         )

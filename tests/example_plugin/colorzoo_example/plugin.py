@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from zoo_core import ModelSpec, hookimpl
 
 MODELS = (
@@ -20,6 +23,6 @@ MODELS = (
 
 
 @hookimpl
-def register_colorizers(register):  # type: ignore[no-untyped-def]
+def register_colorizers(register: Callable[[Any], None]) -> None:
     for spec in MODELS:
         register(spec)

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from zoo_core import HubRepo, ModelSpec, WeightSet, hookimpl
 
 
 @hookimpl
-def register_colorizers(register):  # type: ignore[no-untyped-def]
+def register_colorizers(register: Callable[[Any], None]) -> None:
     declared = Path(__file__).with_name("hub.json")
     if not declared.exists():
         return

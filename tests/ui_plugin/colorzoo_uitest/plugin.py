@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from zoo_core import Control, ModelSpec, ReleaseFile, WeightSet, hookimpl
 
 CONTROLS = (
@@ -18,7 +21,7 @@ CONTROLS = (
 
 
 @hookimpl
-def register_colorizers(register):  # type: ignore[no-untyped-def]
+def register_colorizers(register: Callable[[Any], None]) -> None:
     register(
         ModelSpec(
             name="uitest-tint",
