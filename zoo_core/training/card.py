@@ -271,13 +271,7 @@ def model_card(
     spec = get_model_spec(str(config.get("model", "")))
     record = train_record(directory)
     start = describe_start(record.get("init") if record else None)
-    license_from = "--license"
-    if license is None and start.license:
-        license, license_from = start.license, f"the weights it started from ({start.init})"
-    if license is None:
-        license, license_from = code_license(spec), f"the code of {distribution_of(spec)} (trained from scratch)"
-    if license is None:
-        raise ColorzooError(f"{directory}: no license is known for these weights; pass --license (e.g. mit)")
+    license, license_from = _card_license(license, start, spec, directory)
     license_id, license_name = hub_license(license)
     temperature = config.get("temperature") if isinstance(config.get("temperature"), int | float) else None
     evaluation = find_evaluation(Path(report), directory, spec.name, temperature) if report is not None else None
@@ -293,25 +287,7 @@ def model_card(
         colorzoo={"model": spec.name, "family": spec.plugin,
                   **({"distribution": distribution} if distribution else {})},
     )
-    if record is None:
-        origin = "How it was trained is not recorded here."
-    elif start.init:
-        origin = f"It was fine-tuned from {start.about} on `{record.get('data')}`."
-    else:
-        origin = f"It was trained from scratch on `{record.get('data')}`."
-    lines = [f"# {name}", "",
-             f"A `{spec.name}` colorizer for [colorzoo](https://pypi.org/project/colorzoo/): "
-             f"{spec.description.rstrip('.')}. {origin}", "",
-             "## Use", "", "```bash", install_line(spec), f"colorzoo run {hub_id} photo.jpg -o colorized/", "```", "",
-             "```python", "from zoo_core import colorize, create_model, load_image, save_png", "",
-             f'model = create_model("{hub_id}")', 'rgb = colorize(model, [load_image("photo.jpg")])[0]',
-             'save_png(rgb, "photo_color.png")', "```", "",
-             f"colorzoo fetches `{CONFIG_NAME}` and `model.safetensors` (never a pickle), shows the commit it ran "
-             f"and records each file's sha256 at first use. `colorzoo info {hub_id}` shows the config and this card.",
-             "", "## Model", "",
-             f"`{spec.name}` from the `{spec.plugin}` plugin" + (f" ({distribution})" if distribution else "")
-             + f", working size {config.get('input_size', spec.input_size)} px. Its config:", "",
-             "```json", json.dumps(config, indent=2, sort_keys=True), "```", ""]
+    lines = _intro_lines(spec, config, record, start, name, hub_id, distribution)
     lines += _training_section(record, start, datasets, spec)
     lines += _evaluation_section(evaluation, directory, repo_id)
     lines += ["## Limitations", "",
@@ -342,3 +318,39 @@ def _training_section(
             f"loss {loss}, seed {record.get('seed', '?')}",
             "", "The command (from its train_config.json):", "", "```bash", train_command(record), "```",
             ""]
+
+
+def _card_license(license: str | None, start: Any, spec: Any, directory: Path) -> tuple[str, str]:
+    """(the license, where it came from): --license, else the weights it started from, else the family's code."""
+    if license is not None:
+        return license, "--license"
+    if start.license:
+        return start.license, f"the weights it started from ({start.init})"
+    code = code_license(spec)
+    if code is None:
+        raise ColorzooError(f"{directory}: no license is known for these weights; pass --license (e.g. mit)")
+    return code, f"the code of {distribution_of(spec)} (trained from scratch)"
+
+
+def _intro_lines(spec: Any, config: dict[str, Any], record: dict[str, Any] | None, start: Any, name: str,
+                hub_id: str, distribution: str | None) -> list[str]:
+    """The card's title, what the model is and how it came to be, how to use it, and its config."""
+    if record is None:
+        origin = "How it was trained is not recorded here."
+    elif start.init:
+        origin = f"It was fine-tuned from {start.about} on `{record.get('data')}`."
+    else:
+        origin = f"It was trained from scratch on `{record.get('data')}`."
+    return [f"# {name}", "",
+            f"A `{spec.name}` colorizer for [colorzoo](https://pypi.org/project/colorzoo/): "
+            f"{spec.description.rstrip('.')}. {origin}", "",
+            "## Use", "", "```bash", install_line(spec), f"colorzoo run {hub_id} photo.jpg -o colorized/", "```", "",
+            "```python", "from zoo_core import colorize, create_model, load_image, save_png", "",
+            f'model = create_model("{hub_id}")', 'rgb = colorize(model, [load_image("photo.jpg")])[0]',
+            'save_png(rgb, "photo_color.png")', "```", "",
+            f"colorzoo fetches `{CONFIG_NAME}` and `model.safetensors` (never a pickle), shows the commit it ran "
+            f"and records each file's sha256 at first use. `colorzoo info {hub_id}` shows the config and this card.",
+            "", "## Model", "",
+            f"`{spec.name}` from the `{spec.plugin}` plugin" + (f" ({distribution})" if distribution else "")
+            + f", working size {config.get('input_size', spec.input_size)} px. Its config:", "",
+            "```json", json.dumps(config, indent=2, sort_keys=True), "```", ""]
