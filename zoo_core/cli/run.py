@@ -25,6 +25,7 @@ from .common import (
 from .video import StabilizeOption, VideoCodecOption, VideoQualityOption, check_video_options, run_videos
 
 if TYPE_CHECKING:
+    from ..io.files import Found
     from ..render.batch import BatchReport
 
 
@@ -81,7 +82,6 @@ def run(
     them), and earlier colorzoo outputs found in the input folders are not colorized again.
     """
     from ..controls import parse_controls
-    from ..errors import ColorzooError
     from ..io.files import IMAGE_SUFFIXES, VIDEO_SUFFIXES, collect_inputs
     from ..plugins.registry import list_models, model_reference
     from ..render.batch import BatchReport, colorize_files, is_output_name, output_format, plan_outputs
@@ -111,16 +111,8 @@ def run(
     videos = [f for f in found.files if f.path.suffix.lower() in VIDEO_SUFFIXES]
     photos = [f for f in found.files if f.path.suffix.lower() not in VIDEO_SUFFIXES]
     video_options = check_video_options(stabilize, video_quality, video_codec) if videos else None
-    if found.ignored:
-        note(f"left out {len(found.ignored)} earlier colorzoo outputs found among the inputs (name a file "
-             "itself to colorize it again)")
-    if not found.files:
-        for failure in found.failures:
-            failed_line(failure.reason)
-        if found.ignored:
-            out.print("nothing to do: the inputs hold only earlier colorzoo outputs")
-            return
-        raise ColorzooError("no image files to colorize; nothing was written")
+    if not report_inputs(found):
+        return
 
     plan = plan_outputs(photos, output, spec.name, fmt, overwrite)
     if not plan.todo and not plan.failures and not videos:  # a rerun with nothing left: no model to load
@@ -177,6 +169,24 @@ def summarize(report: BatchReport, output: object, extra: str = "") -> None:
     out.print(summary, soft_wrap=True)
     if report.failures:
         raise typer.Exit(1)
+
+
+def report_inputs(found: Found) -> bool:
+    """Say what the search of the inputs left out; False (after saying so) when only earlier outputs are
+    there, a one-line error when nothing at all is."""
+    if found.ignored:
+        note(f"left out {len(found.ignored)} earlier colorzoo outputs found among the inputs (name a file "
+             "itself to colorize it again)")
+    if found.files:
+        return True
+    for failure in found.failures:
+        failed_line(failure.reason)
+    if found.ignored:
+        out.print("nothing to do: the inputs hold only earlier colorzoo outputs")
+        return False
+    from ..errors import ColorzooError
+
+    raise ColorzooError("no image files to colorize; nothing was written")
 
 
 def _marked(path: Path) -> bool:

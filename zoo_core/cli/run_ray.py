@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .common import DownloadBar, check_output_dir, control_pairs, failed_line, note, out, progress, say_weights
+from .common import DownloadBar, check_output_dir, control_pairs, note, progress, say_weights
 from .run import summarize
 
 
@@ -38,11 +38,10 @@ def run_on_ray(
     from ..controls import parse_controls
     from ..distributed.engine import check_options, colorize_files_ray, import_ray
     from ..distributed.storage import list_inputs, output_location
-    from ..errors import ColorzooError
     from ..io.files import IMAGE_SUFFIXES, VIDEO_SUFFIXES
     from ..plugins.registry import list_models, model_reference
     from ..render.batch import is_output_name
-    from .run import _marked
+    from .run import _marked, report_inputs
 
     workers, gpus, cpus = workers or 1, gpus_per_worker or 0.0, 1.0 if cpus_per_worker is None else cpus_per_worker
     import_ray()
@@ -60,16 +59,8 @@ def run_on_ray(
         note(f"left out {len(clips)} video clips: the ray engine colorizes photos; `colorzoo run` without "
              "--engine ray colorizes clips")
         found.files = [f for f in found.files if f.path.suffix.lower() not in VIDEO_SUFFIXES]
-    if found.ignored:
-        note(f"left out {len(found.ignored)} earlier colorzoo outputs found among the inputs (name a file "
-             "itself to colorize it again)")
-    if not found.files:
-        for failure in found.failures:
-            failed_line(failure.reason)
-        if found.ignored:
-            out.print("nothing to do: the inputs hold only earlier colorzoo outputs")
-            return
-        raise ColorzooError("no image files to colorize; nothing was written")
+    if not report_inputs(found):
+        return
 
     bar = DownloadBar()
     with progress(extra="{task.fields[rate]}") as shown:
