@@ -61,15 +61,15 @@ def test_every_distribution_builds_a_wheel_with_its_files(wheelhouse):
         files = zipfile.ZipFile(wheel).namelist()
         assert any(f.endswith("/licenses/LICENSE") for f in files), name
         metadata = zipfile.ZipFile(wheel).read(next(f for f in files if f.endswith("/METADATA"))).decode()
-        assert "Version: 0.2.0" in metadata, name
+        assert "Version: 0.3.0" in metadata, name
         if name.startswith("colorzoo_") and name != "colorzoo_core":
-            assert "Requires-Dist: colorzoo-core<0.3,>=0.2" in metadata, name
+            assert "Requires-Dist: colorzoo-core<0.4,>=0.3" in metadata, name
             assert any("/model_cards/" in f for f in files), name
     zhang = zipfile.ZipFile(wheels["colorzoo_zhang"]).namelist()
     assert "colorzoo_zhang/weights/zhang-rebal/model.safetensors" in zhang
     assert "colorzoo_zhang/weights/zhang-rebal/config.json" in zhang
-    assert "Requires-Dist: colorzoo-zhang==0.2.0" in zipfile.ZipFile(wheels["colorzoo"]).read(
-        "colorzoo-0.2.0.dist-info/METADATA").decode()
+    assert "Requires-Dist: colorzoo-zhang==0.3.0" in zipfile.ZipFile(wheels["colorzoo"]).read(
+        "colorzoo-0.3.0.dist-info/METADATA").decode()
 
 
 def test_core_alone_then_the_gan_extra(wheelhouse, third_party, tmp_path):
