@@ -251,13 +251,19 @@ class Control:
             raise ControlError(f"control {self.name}: {exc}") from None
         return result
 
+    def range_text(self, sign: str = "<=") -> str:
+        """The bounds as text, ``"1 <= value <= 128"`` (``sign``: how to print "at most"); "" without any."""
+        if self.minimum is None and self.maximum is None:
+            return ""
+        low = "" if self.minimum is None else f"{self.minimum:g} {sign} "
+        high = "" if self.maximum is None else f" {sign} {self.maximum:g}"
+        return f"{low}value{high}"
+
     def describe(self) -> str:
         """One line for ``colorzoo info``."""
         parts = ["|".join(map(str, self.choices))] if self.choices else [self.type_name]
-        if self.minimum is not None or self.maximum is not None:
-            low = "" if self.minimum is None else f"{self.minimum:g} <= "
-            high = "" if self.maximum is None else f" <= {self.maximum:g}"
-            parts.append(f"{low}value{high}")
+        if self.range_text():
+            parts.append(self.range_text())
         if self.step is not None:
             parts.append(f"in steps of {self.step:g}")
         if self.repeatable:

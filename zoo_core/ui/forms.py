@@ -37,10 +37,8 @@ class Field:
 
 def _info(control: Control) -> str:
     parts = [control.help] if control.help else []
-    if control.minimum is not None or control.maximum is not None:
-        low = "" if control.minimum is None else f"{control.minimum:g} \u2264 "
-        high = "" if control.maximum is None else f" \u2264 {control.maximum:g}"
-        parts.append(f"{low}value{high}")
+    if control.range_text():
+        parts.append(control.range_text("\u2264"))
     if control.step is not None:
         parts.append(f"in steps of {control.step:g}")
     if control.repeatable and control.widget not in ("file", "image"):
