@@ -262,8 +262,8 @@ class Control:
     def describe(self) -> str:
         """One line for ``colorzoo info``."""
         parts = ["|".join(map(str, self.choices))] if self.choices else [self.type_name]
-        if self.range_text():
-            parts.append(self.range_text())
+        if bounds := self.range_text():
+            parts.append(bounds)
         if self.step is not None:
             parts.append(f"in steps of {self.step:g}")
         if self.repeatable:

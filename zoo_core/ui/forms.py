@@ -37,8 +37,8 @@ class Field:
 
 def _info(control: Control) -> str:
     parts = [control.help] if control.help else []
-    if control.range_text():
-        parts.append(control.range_text("\u2264"))
+    if bounds := control.range_text("\u2264"):
+        parts.append(bounds)
     if control.step is not None:
         parts.append(f"in steps of {control.step:g}")
     if control.repeatable and control.widget not in ("file", "image"):
